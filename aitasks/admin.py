@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.http import HttpRequest
+
+from .models import ApiKey, Task
+
+
+@admin.register(Task)
+class TaskAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "status", "progress", "audio_language", "subtitles_language", "created_at")
+    list_filter = ("status", "audio_language", "subtitles_language", "created_at")
+    search_fields = ("id", "url", "owner__username", "client_user_id", "text")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "id", "owner", "task_name", "url", "audio_language", "subtitles_language", "client_user_id",
+        "client_entity_data", "progress", "stage", "attempts", "error", "result", "text",
+        "created_at", "started_at", "completed_at",
+    )  # fmt: skip
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # tasks are created through the API or the dashboard, which queue them
+
+    @admin.action(description="Cancel the selected unfinished tasks")
+    def revoke(self, request: HttpRequest, queryset: Any) -> None:
+        revoked = sum(task.revoke() for task in queryset)
+        self.message_user(request, f"{revoked} task(s) cancelled.")
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "user", "name", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("user__username", "name", "prefix")
+    readonly_fields = ("prefix", "created_at", "last_used_at")
+    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
+    autocomplete_fields = ("user",)
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        api_key, key = ApiKey.issue(obj.user, name=obj.name)
+        obj.pk, obj.prefix, obj.key_hash = api_key.pk, api_key.prefix, api_key.key_hash
+        messages.warning(
+            request, f"The new API key is {key} — copy it now: it is not stored and will not be shown again."
+        )

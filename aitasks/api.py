@@ -1,0 +1,206 @@
+"""The Gcore-compatible JSON API (see ../shared/api-contract.md).
+
+Routes have no trailing slash (the official SDK sends none). Deterministic errors are 400,
+401 or 404 with `{"error": ...}`: never 408/409/429/5xx, which the SDK silently retries.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import queue
+from .auth import authenticate
+from .forms import TaskCreateForm, TaskListForm
+from .models import UNFINISHED_STATUSES, Task
+from .pipeline import translate
+
+View = Callable[..., HttpResponse]
+
+
+def error(message: str, status: int = 400, errors: dict[str, list[str]] | None = None) -> JsonResponse:
+    body: dict[str, Any] = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def form_error(form: Any) -> JsonResponse:
+    errors = {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+    field, messages = next(iter(errors.items()))
+    return error(f"{field}: {messages[0]}", errors=errors)
+
+
+class BadRequest(Exception):
+    pass
+
+
+def api_endpoint(*methods: str) -> Callable[[View], View]:
+    """Method check, API key authentication and JSON errors for every API view."""
+
+    def decorator(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = error(f"method {request.method} not allowed", status=405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            api_key = authenticate(request)
+            if api_key is None:
+                response = error("invalid or missing API key", status=401)
+                response["WWW-Authenticate"] = "APIKey"
+                return response
+            request.user = api_key.user
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as problem:
+                return error(str(problem))
+
+        return wrapper
+
+    return decorator
+
+
+def json_body(request: HttpRequest) -> dict[str, Any]:
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise BadRequest("Content-Type must be application/json")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("malformed JSON body") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the JSON body must be an object")
+    for key, value in body.items():
+        if value is not None and not isinstance(value, str):
+            raise BadRequest(f"{key}: must be a string")
+    return {key: value for key, value in body.items() if value is not None}
+
+
+def _own_task(request: HttpRequest, task_id: str) -> Task | None:
+    try:
+        pk = uuid.UUID(task_id)
+    except ValueError:
+        return None
+    return Task.objects.filter(pk=pk, owner=request.user).first()
+
+
+def _create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
+    form = TaskCreateForm(body)
+    if not form.is_valid():
+        return form_error(form)
+    limit = settings.AITASKS_QUEUE_LIMIT
+    if Task.objects.filter(owner=request.user, status__in=UNFINISHED_STATUSES).count() >= limit:
+        return error(f"Queue limit reached ({limit}), try later")
+    task = Task.objects.create(owner=request.user, **form.cleaned_data)
+    queue.enqueue(task)
+    return JsonResponse({"task_id": str(task.id)})
+
+
+@api_endpoint("GET", "POST")
+def tasks(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _create(request, json_body(request))
+    return _list(request)
+
+
+@api_endpoint("POST")
+def transcribe(request: HttpRequest) -> HttpResponse:
+    """The older knowledge-base path: a transcription task without `task_name`."""
+    body = json_body(request)
+    body.setdefault("task_name", "transcription")
+    return _create(request, body)
+
+
+def filter_tasks(queryset: QuerySet[Task], form: TaskListForm) -> QuerySet[Task]:
+    data = form.cleaned_data
+    if data.get("status"):
+        queryset = queryset.filter(status=data["status"])
+    if data.get("task_name"):
+        queryset = queryset.filter(task_name=data["task_name"])
+    if data.get("task_id"):
+        queryset = queryset.filter(pk=data["task_id"])
+    if data.get("date_created"):
+        queryset = queryset.filter(created_at__date=data["date_created"])
+    if data.get("search"):
+        queryset = queryset.filter(search_query(data["search"]))
+    ordering = data["ordering"]
+    field = {"task_id": "id", "started_at": "created_at"}.get(ordering.lstrip("-"), ordering.lstrip("-"))
+    prefix = "-" if ordering.startswith("-") else ""
+    return queryset.order_by(prefix + field, "-created_at" if field != "created_at" else "-id")
+
+
+def search_query(term: str) -> Q:
+    term = term.strip()
+    query = (
+        Q(url__icontains=term)
+        | Q(text__icontains=term)
+        | Q(task_name__icontains=term)
+        | Q(status__iexact=term)
+        | Q(client_user_id__icontains=term)
+        | Q(client_entity_data__icontains=term)
+    )
+    try:
+        query |= Q(pk=uuid.UUID(term))
+    except ValueError:
+        compact = term.replace("-", "").lower()
+        if compact and all(char in "0123456789abcdef" for char in compact):
+            query |= Q(id__icontains=compact)
+    return query
+
+
+def _list(request: HttpRequest) -> HttpResponse:
+    form = TaskListForm(request.GET)
+    if not form.is_valid():
+        return form_error(form)
+    queryset = filter_tasks(Task.objects.filter(owner=request.user), form)
+    page = form.cleaned_data.get("page") or 1
+    limit = form.limit_value
+    count = queryset.count()
+    offset = (page - 1) * limit
+    results = [task.to_dict(with_result=False) for task in queryset[offset : offset + limit]]
+    return JsonResponse(
+        {
+            "count": count,
+            "next": f"page={page + 1}" if offset + limit < count else None,
+            "previous": f"page={page - 1}" if page > 1 else None,
+            "results": results,
+        }
+    )
+
+
+@api_endpoint("GET")
+def task_detail(request: HttpRequest, task_id: str) -> HttpResponse:
+    task = _own_task(request, task_id)
+    if task is None:
+        return error("not found", status=404)
+    return JsonResponse(task.to_dict())
+
+
+@api_endpoint("POST")
+def cancel(request: HttpRequest, task_id: str) -> HttpResponse:
+    task = _own_task(request, task_id)
+    if task is None:
+        return error("not found", status=404)
+    if task.is_final or not task.revoke():
+        return error("task already finished")
+    return JsonResponse({"result": "task revoked"})
+
+
+@api_endpoint("GET")
+def info(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("type", "language_support")
+    if kind != "language_support":
+        return error("type must be 'language_support'")
+    audio_language = request.GET.get("audio_language") or None
+    subtitles_language = request.GET.get("subtitles_language") or None
+    return JsonResponse({"supported": translate.is_supported(audio_language, subtitles_language)})

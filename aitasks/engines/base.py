@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Word:
+    start_ms: int
+    end_ms: int
+    text: str  # as the model wrote it, with its leading space where the language uses spaces
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Segment:
+    start_ms: int
+    end_ms: int
+    text: str
+    words: tuple[Word, ...]
+
+
+class EngineError(Exception):
+    """The engine cannot run (bad model files, wrong settings): an operator must act."""
+
+
+class SpeechEngine(Protocol):
+    name: str
+
+    @classmethod
+    def from_settings(cls) -> SpeechEngine: ...
+
+    def load(self) -> None: ...
+
+    def detect_language(self, samples: np.ndarray) -> dict[str, float]:
+        """Whisper language code → probability for up to 30 s of 16 kHz audio."""
+        ...
+
+    def transcribe(
+        self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
+    ) -> Iterator[Segment]:
+        """Decode each clip (start, end in seconds, at most 30 s) of `samples` in `language`.
+
+        `task` is "transcribe" or "translate" (to English). Segments come in time order,
+        with word timestamps relative to the whole audio.
+        """
+        ...

@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F
+from django.db.models.functions import Coalesce, Now
+from django.utils import timezone
+
+from .pipeline.subtitles import Cue, format_timestamp, full_text, render_vtt
+
+
+class Status(models.TextChoices):
+    RECEIVED = "RECEIVED", "Received"
+    PENDING = "PENDING", "Pending"
+    STARTED = "STARTED", "Processing"
+    SUCCESS = "SUCCESS", "Success"
+    FAILURE = "FAILURE", "Failure"
+    REVOKED = "REVOKED", "Revoked"
+    RETRY = "RETRY", "Retry"
+
+
+FINAL_STATUSES = frozenset({Status.SUCCESS, Status.FAILURE, Status.REVOKED})
+UNFINISHED_STATUSES = frozenset(set(Status) - FINAL_STATUSES)
+
+# The state machine: every status change goes through Task.transition(), which applies it
+# with one conditional UPDATE, so two workers (or a worker and a cancel) never both win.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.RECEIVED: frozenset({Status.PENDING, Status.REVOKED, Status.FAILURE}),
+    Status.PENDING: frozenset({Status.STARTED, Status.REVOKED, Status.FAILURE}),
+    Status.STARTED: frozenset({Status.PENDING, Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.REVOKED}),
+    Status.RETRY: frozenset({Status.PENDING, Status.STARTED, Status.FAILURE, Status.REVOKED}),
+    Status.SUCCESS: frozenset(),
+    Status.FAILURE: frozenset(),
+    Status.REVOKED: frozenset(),
+}
+
+
+def sources_of(target: Status) -> list[Status]:
+    return [source for source, targets in TRANSITIONS.items() if target in targets]
+
+
+class TaskName(models.TextChoices):
+    TRANSCRIPTION = "transcription", "Transcribe & translate captions"
+
+
+class Task(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_tasks")
+    task_name = models.CharField(max_length=32, choices=TaskName.choices, default=TaskName.TRANSCRIPTION)
+    url = models.CharField(max_length=2048)
+    audio_language = models.CharField(max_length=3, blank=True)
+    subtitles_language = models.CharField(max_length=3, blank=True)
+    client_user_id = models.CharField(max_length=256, blank=True)
+    client_entity_data = models.TextField(max_length=4096, blank=True)
+
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    progress = models.PositiveSmallIntegerField(default=0)
+    stage = models.CharField(max_length=32, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    # On success: cues (integer milliseconds), languages, speech_detected; see pipeline.runner.
+    result = models.JSONField(null=True, blank=True)
+    text = models.TextField(blank=True, help_text="The full transcript, kept apart for search.")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} {self.id} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    @property
+    def total_time_sec(self) -> float | None:
+        if self.started_at and self.completed_at:
+            return round((self.completed_at - self.started_at).total_seconds(), 3)
+        return None
+
+    def task_data(self) -> dict[str, Any]:
+        """The create request as the client sent it (absent fields stay absent)."""
+        data: dict[str, Any] = {"task_name": self.task_name, "url": self.url}
+        for field in ("audio_language", "subtitles_language", "client_user_id", "client_entity_data"):
+            if getattr(self, field):
+                data[field] = getattr(self, field)
+        data["client_id"] = self.owner_id
+        return data
+
+    def processing_time(self) -> dict[str, Any]:
+        return {
+            "started_at": _iso(self.started_at),
+            "completed_at": _iso(self.completed_at),
+            "total_time_sec": self.total_time_sec,
+        }
+
+    def result_dict(self) -> dict[str, Any] | None:
+        """The `result` of the API: null until the task ends."""
+        if self.status == Status.SUCCESS and self.result is not None:
+            cues = [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
+            return {
+                "subtitles": [
+                    {
+                        "start_time": format_timestamp(cue.start_ms),
+                        "end_time": format_timestamp(cue.end_ms),
+                        "text": cue.text,
+                        "language": cue.language,
+                    }
+                    for cue in cues
+                ],
+                "vttContent": render_vtt(cues),
+                "concatenated_text": full_text(cues),
+                "languages": self.result.get("languages", []),
+                "speech_detected": bool(self.result.get("speech_detected")),
+                "quality": self.result.get("quality", {}),
+            }
+        if self.status == Status.FAILURE:
+            return {"error": self.error or "the task failed"}
+        if self.status == Status.REVOKED:
+            return {"error": "the task was cancelled"}
+        return None
+
+    def to_dict(self, with_result: bool = True) -> dict[str, Any]:
+        """The task as Gcore's API shows it (api-contract §1.2)."""
+        data: dict[str, Any] = {
+            "task_id": str(self.id),
+            "task_name": self.task_name,
+            "status": self.status,
+            "progress": int(self.progress),
+            "processing_time": self.processing_time(),
+            "task_data": self.task_data(),
+        }
+        if with_result:
+            data["result"] = self.result_dict()
+        return data
+
+    def cues(self) -> list[Cue]:
+        if self.status != Status.SUCCESS or not self.result:
+            return []
+        return [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
+
+    def transition(self, target: Status, **fields: Any) -> bool:
+        """Move to `target` if the current status allows it; False if another process won."""
+        sources = sources_of(target)
+        updated = Task.objects.filter(pk=self.pk, status__in=sources).update(status=target, **fields)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
+
+    def claim(self) -> bool:
+        """Start work on this task; only one worker can succeed."""
+        return self.transition(
+            Status.STARTED,
+            started_at=Coalesce(F("started_at"), Now()),
+            attempts=F("attempts") + 1,
+            stage="",
+        )
+
+    def report_progress(self, progress: int, stage: str) -> bool:
+        """Record progress; False when the task is no longer running (revoked meanwhile)."""
+        return bool(Task.objects.filter(pk=self.pk, status=Status.STARTED).update(progress=progress, stage=stage))
+
+    def succeed(self, result: dict[str, Any], text: str) -> bool:
+        return self.transition(
+            Status.SUCCESS, result=result, text=text, progress=100, stage="", error="", completed_at=Now()
+        )
+
+    def fail(self, reason: str) -> bool:
+        return self.transition(Status.FAILURE, error=reason, stage="", completed_at=Now())
+
+    def retry_later(self, reason: str) -> bool:
+        return self.transition(Status.RETRY, error=reason, stage="")
+
+    def revoke(self) -> bool:
+        return self.transition(Status.REVOKED, stage="", completed_at=Coalesce(F("completed_at"), Now()))
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
+    def active(self) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiKey(models.Model):
+    """An API key; only its SHA-256 is stored (keys are random, 256 bits: no slow hash needed)."""
+
+    PREFIX_LENGTH = 12
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100, blank=True)
+    prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @classmethod
+    def issue(cls, user: Any, name: str = "") -> tuple[ApiKey, str]:
+        """Create a key for `user`; the plain key is returned once and never stored."""
+        key = "ait_" + secrets.token_urlsafe(32)
+        api_key = cls.objects.create(user=user, name=name, prefix=key[: cls.PREFIX_LENGTH], key_hash=_hash_key(key))
+        return api_key, key
+
+    @classmethod
+    def authenticate(cls, key: str) -> ApiKey | None:
+        digest = _hash_key(key)
+        for candidate in cls.objects.active().filter(prefix=key[: cls.PREFIX_LENGTH]).select_related("user"):
+            if hmac.compare_digest(candidate.key_hash, digest):
+                now = timezone.now()
+                if not candidate.last_used_at or now - candidate.last_used_at > _LAST_USED_RESOLUTION:
+                    ApiKey.objects.filter(pk=candidate.pk).update(last_used_at=now)
+                return candidate
+        return None
+
+    def revoke(self) -> None:
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+
+_LAST_USED_RESOLUTION = timedelta(minutes=1)  # spare the database a write per API call

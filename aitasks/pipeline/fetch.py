@@ -1,0 +1,230 @@
+"""Stage 1: download the origin URL to a local file, safely.
+
+The URL comes from a user, so the fetcher must never be turned against the server's own
+network: every hop (redirects included) is resolved once, each address is checked, and the
+connection goes to the checked address (no second DNS lookup that could be rebound). Only
+hosts named in AITASKS_ALLOWED_PRIVATE_HOSTS may be private or loopback.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from .errors import PipelineError, TransientError
+
+CHUNK_SIZE = 256 * 1024
+VIDEO_PAGE_HOSTS = (
+    "youtube.com",
+    "youtu.be",
+    "vimeo.com",
+    "dailymotion.com",
+    "twitch.tv",
+    "tiktok.com",
+    "facebook.com",
+    "instagram.com",
+)
+RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+class UnsafeUrl(PipelineError):
+    pass
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    max_bytes: int
+    max_redirects: int = 5
+    connect_timeout: float = 10
+    read_timeout: float = 30
+    total_timeout: float = 1800
+    allowed_ports: frozenset[int] = frozenset({80, 443, 8080, 8443})
+    allowed_private_hosts: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def from_settings(cls) -> FetchPolicy:
+        from django.conf import settings
+
+        return cls(
+            max_bytes=settings.AITASKS_MAX_DOWNLOAD_MB * 1024 * 1024,
+            max_redirects=settings.AITASKS_MAX_REDIRECTS,
+            connect_timeout=settings.AITASKS_CONNECT_TIMEOUT_S,
+            read_timeout=settings.AITASKS_READ_TIMEOUT_S,
+            total_timeout=settings.AITASKS_DOWNLOAD_TIMEOUT_S,
+            allowed_ports=frozenset(settings.AITASKS_ALLOWED_PORTS),
+            allowed_private_hosts=frozenset(host.lower() for host in settings.AITASKS_ALLOWED_PRIVATE_HOSTS),
+        )
+
+    def trusts(self, host: str) -> bool:
+        return host.lower() in self.allowed_private_hosts
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    scheme: str
+    host: str  # as written in the URL, without brackets
+    port: int
+
+
+def check_url(url: str, policy: FetchPolicy) -> Target:
+    """Reject URLs that are not plain http(s) links to a file; no network access."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as error:
+        raise UnsafeUrl(f"invalid url: {error}") from None
+    if parts.scheme not in ("http", "https"):
+        raise UnsafeUrl("url must start with http:// or https://")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        raise UnsafeUrl("url has no host")
+    if parts.username is not None or parts.password is not None:
+        raise UnsafeUrl("url must not contain credentials")
+    if _is_video_page(host):
+        raise UnsafeUrl(f"{host} links are web pages, not video files: give a direct link to an MP4 file (HTTP/HTTPS)")
+    port = port or (443 if parts.scheme == "https" else 80)
+    if port not in policy.allowed_ports and not policy.trusts(host):
+        raise UnsafeUrl(f"port {port} is not allowed")
+    return Target(url=url.strip(), scheme=parts.scheme, host=host, port=port)
+
+
+def _is_video_page(host: str) -> bool:
+    host = host.lower()
+    return any(host == page or host.endswith("." + page) for page in VIDEO_PAGE_HOSTS)
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped or address.sixtofour
+        if mapped is not None:
+            return is_public_address(mapped)
+        if address.teredo is not None:
+            return False
+    return address.is_global and not address.is_multicast
+
+
+def resolve(target: Target, policy: FetchPolicy) -> str:
+    """The one address this hop connects to, after checking every address the host has."""
+    try:
+        infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise PipelineError(f"cannot download url: host {target.host} not found") from None
+    addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+    if not policy.trusts(target.host):
+        for address in addresses:
+            if not is_public_address(address):
+                raise UnsafeUrl(f"cannot download url: {target.host} is not a public address")
+    return str(addresses[0])
+
+
+def download(
+    url: str,
+    destination: Path,
+    policy: FetchPolicy,
+    on_progress: Callable[[int, int | None], None] | None = None,
+) -> int:
+    """Stream `url` into `destination`; returns the number of bytes written."""
+    deadline = time.monotonic() + policy.total_timeout
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+        for _hop in range(policy.max_redirects + 1):
+            target = check_url(url, policy)
+            address = resolve(target, policy)
+            request = _pinned_request(client, target, address)
+            try:
+                response = client.send(request, stream=True)
+            except httpx.TimeoutException:
+                raise TransientError("cannot download url: the server did not answer in time") from None
+            except httpx.HTTPError as error:
+                raise TransientError(f"cannot download url: {_describe(error)}") from None
+            try:
+                if response.is_redirect:
+                    location = response.headers.get("location", "")
+                    if not location:
+                        raise PipelineError("cannot download url: redirect without a location")
+                    url = urljoin(target.url, location)
+                    continue
+                _check_status(response)
+                return _save(response, destination, policy, deadline, on_progress)
+            finally:
+                response.close()
+    raise PipelineError(f"cannot download url: more than {policy.max_redirects} redirects")
+
+
+def _pinned_request(client: httpx.Client, target: Target, address: str) -> httpx.Request:
+    host_header = target.host if ":" not in target.host else f"[{target.host}]"
+    if target.port != (443 if target.scheme == "https" else 80):
+        host_header += f":{target.port}"
+    request = client.build_request(
+        "GET",
+        target.url,
+        headers={"Host": host_header, "Accept": "video/*, audio/*, */*;q=0.5", "User-Agent": "aitasks-fetcher/1"},
+        extensions={"sni_hostname": target.host},
+    )
+    # Connect to the address that was checked; Host and TLS name stay those of the URL.
+    request.url = request.url.copy_with(host=address)
+    return request
+
+
+def _check_status(response: httpx.Response) -> None:
+    if response.status_code == 200:
+        return
+    message = f"cannot download url: HTTP {response.status_code}"
+    if response.status_code in RETRYABLE_STATUSES:
+        raise TransientError(message)
+    raise PipelineError(message)
+
+
+def _save(
+    response: httpx.Response,
+    destination: Path,
+    policy: FetchPolicy,
+    deadline: float,
+    on_progress: Callable[[int, int | None], None] | None,
+) -> int:
+    too_large = f"file larger than {policy.max_bytes // (1024 * 1024)} MB"
+    declared = _content_length(response)
+    if declared is not None and declared > policy.max_bytes:
+        raise PipelineError(too_large)
+    written = 0
+    try:
+        with destination.open("wb") as file:
+            for chunk in response.iter_bytes(CHUNK_SIZE):
+                written += len(chunk)
+                if written > policy.max_bytes:
+                    raise PipelineError(too_large)
+                if time.monotonic() > deadline:
+                    raise TransientError(f"cannot download url: took longer than {policy.total_timeout:.0f} s")
+                file.write(chunk)
+                if on_progress:
+                    on_progress(written, declared)
+    except httpx.TimeoutException:
+        raise TransientError("cannot download url: the server stopped sending data") from None
+    except httpx.HTTPError as error:
+        raise TransientError(f"cannot download url: {_describe(error)}") from None
+    if written == 0:
+        raise PipelineError("file is empty")
+    return written
+
+
+def _content_length(response: httpx.Response) -> int | None:
+    try:
+        return int(response.headers["content-length"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _describe(error: httpx.HTTPError) -> str:
+    if isinstance(error, httpx.ConnectError):
+        return "connection refused or failed"
+    if isinstance(error, httpx.RemoteProtocolError):
+        return "the server broke the connection"
+    return type(error).__name__

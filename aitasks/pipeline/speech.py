@@ -1,0 +1,66 @@
+"""Stage 3: find where people speak (Silero VAD, the ONNX model bundled with faster-whisper).
+
+Speech regions are then grouped into decoding windows of at most 30 s, Whisper's input size;
+silence, music and noise outside the regions never reach the model, so they produce no cues.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import SAMPLE_RATE
+
+WINDOW_LIMIT_S = 30.0
+# Regions closer than this are decoded together: Whisper reads better with context.
+JOIN_GAP_S = 1.5
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of audio, in samples at 16 kHz."""
+
+    start: int
+    end: int
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start) / SAMPLE_RATE
+
+    @property
+    def start_s(self) -> float:
+        return self.start / SAMPLE_RATE
+
+    @property
+    def end_s(self) -> float:
+        return self.end / SAMPLE_RATE
+
+
+def find_speech(samples: np.ndarray) -> list[Span]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(
+        threshold=0.5,
+        min_speech_duration_ms=250,
+        min_silence_duration_ms=300,
+        max_speech_duration_s=WINDOW_LIMIT_S - 1,
+        speech_pad_ms=200,
+    )
+    return [Span(chunk["start"], chunk["end"]) for chunk in get_speech_timestamps(samples, options)]
+
+
+def group_into_windows(
+    regions: list[Span], limit_s: float = WINDOW_LIMIT_S, join_gap_s: float = JOIN_GAP_S
+) -> list[Span]:
+    """Merge neighbouring speech regions into windows no longer than `limit_s`."""
+    windows: list[Span] = []
+    for region in regions:
+        if windows:
+            last = windows[-1]
+            gap = (region.start - last.end) / SAMPLE_RATE
+            if gap <= join_gap_s and (region.end - last.start) / SAMPLE_RATE <= limit_s:
+                windows[-1] = Span(last.start, region.end)
+                continue
+        windows.append(region)
+    return windows

@@ -1,0 +1,17 @@
+"""gunicorn settings; each can be overridden from the environment (BIND, WEB_WORKERS, ...)."""
+
+from __future__ import annotations
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_WORKERS", "2"))
+threads = int(os.environ.get("WEB_THREADS", "4"))
+timeout = int(os.environ.get("WEB_TIMEOUT", "60"))
+graceful_timeout = 20
+# Request bodies are small JSON (uploads are streamed by the app); keep headers bounded.
+limit_request_line = 8190
+limit_request_fields = 100
+accesslog = "-"
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

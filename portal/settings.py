@@ -1,0 +1,213 @@
+"""Settings for aitasks: every knob is an environment variable with a safe default.
+
+A fresh clone runs on SQLite with django-q2's ORM broker. Production sets at least SECRET_KEY,
+ALLOWED_HOSTS and DATABASE_URL (PostgreSQL), and REDIS_URL to move the queue to Redis.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def envstr(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def envint(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
+def envlist(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+DEBUG = envbool("DEBUG", False)
+
+_DEVELOPMENT_SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
+SECRET_KEY = envstr("SECRET_KEY", _DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_q",
+    "aitasks",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web process and the worker write to one file: wait for the lock instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "tasks"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
+
+# --- aitasks -------------------------------------------------------------------------------
+
+# Where the service keeps its working files: the assembled model, per-task scratch space.
+AITASKS_DATA_DIR = Path(envstr("AITASKS_DATA_DIR", str(BASE_DIR / "var")))
+
+# The speech engine: a dotted path to a class (tests swap in a fast fake) and its model.
+AITASKS_ENGINE = envstr("AITASKS_ENGINE", "aitasks.engines.whisper.FasterWhisperEngine")
+# "base" is the multilingual Whisper base model shipped in PyPI packages; anything else is
+# the path of a CTranslate2 Whisper model directory that the operator provides.
+AITASKS_WHISPER_MODEL = envstr("AITASKS_WHISPER_MODEL", "base")
+AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "cpu")
+AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "int8")
+AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)  # 0: all cores
+AITASKS_WHISPER_BATCH_SIZE = envint("AITASKS_WHISPER_BATCH_SIZE", 8, minimum=1)
+AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)
+
+# Limits on what one task may download and process.
+AITASKS_MAX_DOWNLOAD_MB = envint("AITASKS_MAX_DOWNLOAD_MB", 2048, minimum=1)
+AITASKS_MAX_DURATION_S = envint("AITASKS_MAX_DURATION_S", 4 * 3600, minimum=1)
+AITASKS_MAX_REDIRECTS = envint("AITASKS_MAX_REDIRECTS", 5)
+AITASKS_CONNECT_TIMEOUT_S = envint("AITASKS_CONNECT_TIMEOUT_S", 10, minimum=1)
+AITASKS_READ_TIMEOUT_S = envint("AITASKS_READ_TIMEOUT_S", 30, minimum=1)
+AITASKS_DOWNLOAD_TIMEOUT_S = envint("AITASKS_DOWNLOAD_TIMEOUT_S", 1800, minimum=1)
+AITASKS_ALLOWED_PORTS = [int(port) for port in envlist("AITASKS_ALLOWED_PORTS", "80,443,8080,8443")]
+# The only way to let the fetcher reach private or loopback addresses (tests, local demos).
+AITASKS_ALLOWED_PRIVATE_HOSTS = envlist("AITASKS_ALLOWED_PRIVATE_HOSTS")
+# Internal failures are retried this many times before the task fails.
+AITASKS_MAX_RETRIES = envint("AITASKS_MAX_RETRIES", 3)
+# At most this many unfinished tasks per account (Gcore: "Queue limit reached (100), try later").
+AITASKS_QUEUE_LIMIT = envint("AITASKS_QUEUE_LIMIT", 100, minimum=1)
+AITASKS_PAGE_SIZE = 10
+
+# --- the worker (django-q2) -------------------------------------------------------------------
+# django-q2's own defaults are unsafe (no timeout, endless retries, Redis when no broker is
+# named): name the broker, keep timeout < retry, deliver once and let aitasks count retries.
+AITASKS_TASK_TIMEOUT_S = envint("AITASKS_TASK_TIMEOUT_S", 3 * 3600, minimum=60)
+REDIS_URL = envstr("REDIS_URL", "")
+Q_CLUSTER = {
+    "name": "aitasks",
+    "workers": envint("AITASKS_WORKERS", 1, minimum=1),
+    "timeout": AITASKS_TASK_TIMEOUT_S,
+    "retry": AITASKS_TASK_TIMEOUT_S + 300,
+    "max_attempts": 1,
+    "catch_up": False,
+    "ack_failures": True,
+    "save_limit": 1000,
+    "recycle": 100,
+    "poll": 0.5,
+    "label": "Worker queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    "loggers": {"faster_whisper": {"level": "WARNING"}},
+}

@@ -1,0 +1,95 @@
+"""Test media the project makes itself: speech from espeak-ng, muxed into MP4 with PyAV."""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+RATE = 16_000
+
+
+def speak(text: str, voice: str = "en-us", speed: int = 150) -> np.ndarray:
+    """espeak-ng's speech for `text` as 16 kHz mono float32."""
+    raw = subprocess.run(
+        ["espeak-ng", "-v", voice, "-s", str(speed), "--stdout", text], check=True, capture_output=True
+    ).stdout
+    with wave.open(_BytesReader(raw)) as wav:  # type: ignore[arg-type]
+        rate = wav.getframerate()
+        samples = np.frombuffer(wav.readframes(wav.getnframes()), dtype=np.int16).astype(np.float32) / 32768
+    return resample(samples, rate, RATE)
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    if rate == target:
+        return samples
+    positions = np.arange(0, len(samples) * target / rate) * rate / target
+    return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+
+
+def silence(seconds: float) -> np.ndarray:
+    return np.zeros(int(seconds * RATE), dtype=np.float32)
+
+
+def tone(seconds: float, frequency: float = 440.0, level: float = 0.3) -> np.ndarray:
+    times = np.arange(int(seconds * RATE)) / RATE
+    return (level * np.sin(2 * np.pi * frequency * times)).astype(np.float32)
+
+
+def write_mp4(path: Path, audio_tracks: list[np.ndarray], video: bool = True, audio_codec: str = "aac") -> Path:
+    """An MP4 with a small video track (unless `video` is False) and the given audio tracks."""
+    duration = max((len(track) for track in audio_tracks), default=RATE) / RATE
+    with av.open(str(path), "w", format="mp4") as container:
+        video_stream = None
+        if video:
+            video_stream = container.add_stream("libx264", rate=5)
+            video_stream.width, video_stream.height, video_stream.pix_fmt = 64, 48, "yuv420p"
+        audio_streams = []
+        for _track in audio_tracks:
+            stream = container.add_stream(audio_codec, rate=RATE)
+            stream.layout = "mono"
+            audio_streams.append(stream)
+        if video_stream is not None:
+            for index in range(max(1, int(duration * 5))):
+                frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), (index * 7) % 255, np.uint8), format="rgb24")
+                frame.pts = index
+                for packet in video_stream.encode(frame):
+                    container.mux(packet)
+            for packet in video_stream.encode():
+                container.mux(packet)
+        for stream, track in zip(audio_streams, audio_tracks):
+            pcm = (np.clip(track, -1, 1) * 32767).astype(np.int16)
+            frame_size = 1024
+            for start in range(0, len(pcm), frame_size):
+                chunk = pcm[start : start + frame_size]
+                frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+                frame.sample_rate = RATE
+                frame.pts = start
+                frame.time_base = Fraction(1, RATE)
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+            for packet in stream.encode():
+                container.mux(packet)
+    return path
+
+
+class _BytesReader:
+    """A file-like view of bytes for `wave.open`."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self._io = io.BytesIO(data)
+
+    def read(self, size: int = -1) -> bytes:
+        return self._io.read(size)
+
+    def seek(self, *args: int) -> int:
+        return self._io.seek(*args)
+
+    def tell(self) -> int:
+        return self._io.tell()
