@@ -152,6 +152,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND
 
 # Where the service keeps its working files: the assembled model, per-task scratch space.
 AITASKS_DATA_DIR = Path(envstr("AITASKS_DATA_DIR", str(BASE_DIR / "var")))
+# Where the packaged model is assembled (about 150 MB, once).
+AITASKS_MODEL_CACHE_DIR = Path(envstr("AITASKS_MODEL_CACHE_DIR", str(AITASKS_DATA_DIR / "models")))
 
 # The speech engine: a dotted path to a class (tests swap in a fast fake) and its model.
 AITASKS_ENGINE = envstr("AITASKS_ENGINE", "aitasks.engines.whisper.FasterWhisperEngine")

@@ -61,7 +61,7 @@ def write_mp4(path: Path, audio_tracks: list[np.ndarray], video: bool = True, au
                     container.mux(packet)
             for packet in video_stream.encode():
                 container.mux(packet)
-        for stream, track in zip(audio_streams, audio_tracks):
+        for stream, track in zip(audio_streams, audio_tracks, strict=True):
             pcm = (np.clip(track, -1, 1) * 32767).astype(np.int16)
             frame_size = 1024
             for start in range(0, len(pcm), frame_size):

@@ -46,7 +46,7 @@ class FasterWhisperEngine:
 
         return cls(
             model=settings.AITASKS_WHISPER_MODEL,
-            cache_dir=settings.AITASKS_DATA_DIR / "models",
+            cache_dir=settings.AITASKS_MODEL_CACHE_DIR,
             device=settings.AITASKS_WHISPER_DEVICE,
             compute_type=settings.AITASKS_WHISPER_COMPUTE_TYPE,
             cpu_threads=settings.AITASKS_WHISPER_CPU_THREADS,

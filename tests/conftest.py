@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+_BASE_DIR = Path(__file__).resolve().parent.parent
+# Before Django reads its settings: what the test environment needs, nothing more.
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+os.environ.setdefault("AITASKS_ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost")
+os.environ.setdefault("AITASKS_DATA_DIR", tempfile.mkdtemp(prefix="aitasks-test-"))
+os.environ.setdefault("AITASKS_MODEL_CACHE_DIR", str(_BASE_DIR / "var" / "models"))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from tests import media  # noqa: E402
+
+ENGLISH_TEXT = (
+    "The quick brown fox jumps over the lazy dog. Subtitles make every video accessible to everyone, everywhere."
+)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings: object) -> None:
+    # The manifest storage needs collectstatic; tests render templates without it.
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def user(django_user_model: object) -> object:
+    return django_user_model.objects.create_user("alice", password="correct horse battery staple")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def other_user(django_user_model: object) -> object:
+    return django_user_model.objects.create_user("mallory", password="another long passphrase")  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def api_key(user: object) -> str:
+    from aitasks.models import ApiKey
+
+    return ApiKey.issue(user)[1]
+
+
+@pytest.fixture
+def api(api_key: str) -> Client:
+    """A test client that sends alice's API key, as the SDK does."""
+    return Client(HTTP_AUTHORIZATION=f"APIKey {api_key}")
+
+
+@pytest.fixture
+def fake_engine(settings: object) -> Iterator[None]:
+    """Swap the speech engine for the fast fake in tests/fakes.py (the real one runs elsewhere)."""
+    settings.AITASKS_ENGINE = "tests.fakes.FakeEngine"  # type: ignore[attr-defined]
+    yield
+
+
+class MediaServer:
+    """A real HTTP server on 127.0.0.1 serving files from a folder, plus a few misbehaving paths."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        server = self
+
+        class Handler(SimpleHTTPRequestHandler):
+            def __init__(self, *args: object, **kwargs: object) -> None:
+                super().__init__(*args, directory=str(server.root), **kwargs)  # type: ignore[arg-type]
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                if path.startswith("/status/"):
+                    self.send_response(int(path.rsplit("/", 1)[1]))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif path.startswith("/redirect/"):
+                    # /redirect/N/name: N more hops, then the file `name`
+                    _, _, hops, name = path.split("/", 3)
+                    target = f"/redirect/{int(hops) - 1}/{name}" if int(hops) > 1 else f"/{name}"
+                    self.send_response(302)
+                    self.send_header("Location", target)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif path == "/loop":
+                    self.send_response(302)
+                    self.send_header("Location", "/loop")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                elif path == "/huge":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "video/mp4")
+                    self.send_header("Content-Length", str(50 * 1024**3))
+                    self.end_headers()
+                else:
+                    super().do_GET()
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def url(self, name: str) -> str:
+        return f"{self.base_url}/{name}"
+
+    def add(self, name: str, data: bytes) -> str:
+        (self.root / name).write_bytes(data)
+        return self.url(name)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Fixture media made once per session: espeak-ng speech in MP4 files."""
+    root = tmp_path_factory.mktemp("media")
+    speech = np.concatenate([media.silence(0.8), media.speak(ENGLISH_TEXT), media.silence(0.6)])
+    media.write_mp4(root / "english.mp4", [speech])
+    media.write_mp4(root / "silence.mp4", [media.silence(4)])
+    media.write_mp4(root / "video-only.mp4", [], video=True)
+    (root / "page.html").write_bytes(b"<!doctype html><title>Not a video</title><p>Hello</p>")
+    (root / "empty.mp4").write_bytes(b"")
+    whole = (root / "english.mp4").read_bytes()
+    (root / "truncated.mp4").write_bytes(whole[: len(whole) // 3])
+    return root
+
+
+@pytest.fixture(scope="session")
+def media_server(media_dir: Path) -> Iterator[MediaServer]:
+    server = MediaServer(media_dir)
+    yield server
+    server.close()
+
+
+def wait_for(predicate: object, timeout: float = 60, interval: float = 0.2) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
