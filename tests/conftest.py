@@ -10,10 +10,15 @@ from pathlib import Path
 
 _BASE_DIR = Path(__file__).resolve().parent.parent
 # Before Django reads its settings: what the test environment needs, nothing more.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("AITASKS_ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("AITASKS_DATA_DIR", tempfile.mkdtemp(prefix="aitasks-test-"))
 os.environ.setdefault("AITASKS_MODEL_CACHE_DIR", str(_BASE_DIR / "var" / "models"))
+
+import django  # noqa: E402
+
+django.setup()
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -27,7 +32,8 @@ ENGLISH_TEXT = (
 
 
 @pytest.fixture(autouse=True)
-def _plain_static_storage(settings: object) -> None:
+def _test_settings(settings: object) -> None:
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
     # The manifest storage needs collectstatic; tests render templates without it.
     settings.STORAGES = {  # type: ignore[attr-defined]
         **settings.STORAGES,  # type: ignore[attr-defined]
