@@ -1,0 +1,173 @@
+"""The worker's side: process_task runs the pipeline and moves the task through its states."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from django_q.models import OrmQ
+
+from aitasks.models import Status, Task
+from aitasks.tasks import process_task, workdir_for
+from tests.conftest import ENGLISH_TEXT
+from tests.fakes import FakeEngine
+
+pytestmark = pytest.mark.django_db
+
+
+def normalized_words(text: str) -> list[str]:
+    return re.sub(r"[^\w\s']", " ", text.lower()).split()
+
+
+def run(user: object, url: str, **fields: object) -> Task:
+    task = Task.objects.create(owner=user, url=url, status=Status.PENDING, **fields)
+    process_task(str(task.pk))
+    task.refresh_from_db()
+    return task
+
+
+def test_it_transcribes_a_served_mp4_and_cleans_up(user: object, media_server: object, fake_engine: None) -> None:
+    task = run(user, media_server.url("english.mp4"))
+    assert task.status == Status.SUCCESS, task.error
+    assert task.progress == 100
+    assert task.started_at and task.completed_at and task.completed_at >= task.started_at
+    result = task.to_dict()["result"]
+    assert result["speech_detected"] is True
+    assert result["languages"] == ["eng"]
+    assert "fake engine" in result["concatenated_text"]
+    assert result["vttContent"].startswith("WEBVTT\n\n1\n")
+    assert not workdir_for(task).exists()
+
+
+def test_a_task_is_claimed_only_once(user: object, media_server: object, fake_engine: None) -> None:
+    task = run(user, media_server.url("english.mp4"))
+    assert process_task(str(task.pk)) == "skipped: not waiting to run"
+    task.refresh_from_db()
+    assert task.attempts == 1
+
+
+def test_the_engine_is_loaded_once_per_process(user: object, media_server: object, fake_engine: None) -> None:
+    run(user, media_server.url("english.mp4"))
+    loads = FakeEngine.loads
+    run(user, media_server.url("english.mp4"))
+    assert FakeEngine.loads == loads
+
+
+def test_silence_gives_no_cues_and_no_speech(user: object, media_server: object, fake_engine: None) -> None:
+    task = run(user, media_server.url("silence.mp4"))
+    assert task.status == Status.SUCCESS
+    result = task.to_dict()["result"]
+    assert result["speech_detected"] is False
+    assert result["subtitles"] == []
+    assert result["vttContent"] == "WEBVTT\n\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("missing.mp4", "cannot download url: HTTP 404"),
+        ("status/403", "cannot download url: HTTP 403"),
+        ("page.html", "file is not a media file"),
+        ("empty.mp4", "file is empty"),
+        ("video-only.mp4", "no audio track"),
+        ("huge", "file larger than 2048 MB"),
+        ("loop", "more than 5 redirects"),
+    ],
+)
+def test_bad_input_fails_at_once_with_a_readable_reason(
+    user: object, media_server: object, fake_engine: None, name: str, reason: str
+) -> None:
+    task = run(user, media_server.url(name))
+    assert task.status == Status.FAILURE
+    assert reason in task.error
+    assert task.attempts == 1
+    assert task.to_dict()["result"] == {"error": task.error}
+    assert not workdir_for(task).exists()
+
+
+def test_an_unsupported_translation_fails_naming_the_pair(
+    user: object, media_server: object, fake_engine: None
+) -> None:
+    task = run(user, media_server.url("english.mp4"), audio_language="eng", subtitles_language="uzb")
+    assert task.status == Status.FAILURE
+    assert task.error == "translation eng => uzb is not supported by this installation"
+
+
+def test_a_transient_error_is_retried_then_fails(
+    user: object, media_server: object, fake_engine: None, settings: object, django_capture_on_commit_callbacks
+) -> None:
+    settings.AITASKS_MAX_RETRIES = 2
+    task = Task.objects.create(owner=user, url=media_server.url("status/503"), status=Status.PENDING)
+    for attempt in range(1, 4):
+        with django_capture_on_commit_callbacks(execute=True):
+            process_task(str(task.pk))
+        task.refresh_from_db()
+        assert task.attempts == attempt
+        if attempt <= 2:
+            assert task.status == Status.PENDING  # RETRY, then queued again
+            assert OrmQ.objects.count() == attempt
+    assert task.status == Status.FAILURE
+    assert task.error == "cannot download url: HTTP 503"
+
+
+class RevokingEngine(FakeEngine):
+    """Cancels its own task while transcribing, as a user clicking Cancel would."""
+
+    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str) -> Iterator:
+        for running in Task.objects.filter(status=Status.STARTED):
+            running.revoke()
+        yield from super().transcribe(samples, clips, language, task)
+
+
+def test_a_task_revoked_while_running_stops_and_keeps_nothing(
+    user: object, media_server: object, settings: object
+) -> None:
+    settings.AITASKS_ENGINE = "tests.test_worker.RevokingEngine"
+    task = run(user, media_server.url("english.mp4"))
+    assert task.status == Status.REVOKED
+    assert task.result is None
+    assert not workdir_for(task).exists()
+
+
+def test_a_revoked_task_is_not_started(user: object, media_server: object, fake_engine: None) -> None:
+    task = Task.objects.create(owner=user, url=media_server.url("english.mp4"), status=Status.REVOKED)
+    assert process_task(str(task.pk)) == "skipped: not waiting to run"
+    task.refresh_from_db()
+    assert (task.status, task.attempts) == (Status.REVOKED, 0)
+
+
+class ProgressRecordingEngine(FakeEngine):
+    seen: list[tuple[int, str]] = []
+
+    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str) -> Iterator:
+        for segment in super().transcribe(samples, clips, language, task):
+            running = Task.objects.get(status=Status.STARTED)
+            ProgressRecordingEngine.seen.append((running.progress, running.stage))
+            yield segment
+
+
+def test_progress_advances_with_the_stages(user: object, media_server: object, settings: object) -> None:
+    settings.AITASKS_ENGINE = "tests.test_worker.ProgressRecordingEngine"
+    task = run(user, media_server.url("english.mp4"))
+    assert task.status == Status.SUCCESS
+    assert ProgressRecordingEngine.seen[0] == (40, "transcription")
+    assert task.progress == 100
+
+
+def test_the_real_model_transcribes_english_speech(user: object, media_server: object) -> None:
+    """The real engine (faster-whisper, packaged Whisper base) on a real MP4 over real HTTP."""
+    task = run(user, media_server.url("english.mp4"))
+    assert task.status == Status.SUCCESS, task.error
+    result = task.to_dict()["result"]
+    assert result["languages"] == ["eng"]
+    heard = set(normalized_words(result["concatenated_text"]))
+    expected = normalized_words(ENGLISH_TEXT)
+    recall = sum(word in heard for word in expected) / len(expected)
+    assert recall >= 0.85, result["concatenated_text"]  # synthetic speech: a word or two may be misheard
+    for word in ("quick", "fox", "lazy", "dog", "subtitles", "accessible", "everyone"):
+        assert word in heard, result["concatenated_text"]
+    assert result["vttContent"].startswith("WEBVTT\n\n1\n00:00:0")
+    first = result["subtitles"][0]
+    assert "00:00:00.500" <= first["start_time"] <= "00:00:01.500"  # speech starts after 0.8 s of silence
