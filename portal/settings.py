@@ -188,7 +188,7 @@ AITASKS_PAGE_SIZE = 10
 AITASKS_TASK_TIMEOUT_S = envint("AITASKS_TASK_TIMEOUT_S", 3 * 3600, minimum=60)
 REDIS_URL = envstr("REDIS_URL", "")
 Q_CLUSTER = {
-    "name": "aitasks",
+    "name": envstr("AITASKS_QUEUE_NAME", "aitasks"),
     "workers": envint("AITASKS_WORKERS", 1, minimum=1),
     "timeout": AITASKS_TASK_TIMEOUT_S,
     "retry": AITASKS_TASK_TIMEOUT_S + 300,
