@@ -20,7 +20,6 @@ import httpx
 
 from .errors import PipelineError, TransientError
 
-CHUNK_SIZE = 256 * 1024
 VIDEO_PAGE_HOSTS = (
     "youtube.com",
     "youtu.be",
@@ -32,6 +31,10 @@ VIDEO_PAGE_HOSTS = (
     "instagram.com",
 )
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
+# IPv6 prefixes that carry an IPv4 address in their last 32 bits, which Python's `is_global`
+# judges by the prefix alone: NAT64 (a gateway forwards to the embedded address) and the
+# deprecated IPv4-compatible form (routed to the embedded address by some stacks).
+EMBEDDED_IPV4_NETWORKS = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
 
 
 class UnsafeUrl(PipelineError):
@@ -90,7 +93,8 @@ def check_url(url: str, policy: FetchPolicy) -> Target:
         raise UnsafeUrl("url must not contain credentials")
     if _is_video_page(host):
         raise UnsafeUrl(f"{host} links are web pages, not video files: give a direct link to an MP4 file (HTTP/HTTPS)")
-    port = port or (443 if parts.scheme == "https" else 80)
+    if port is None:  # an explicit ":0" is a port to refuse, not the default one
+        port = 443 if parts.scheme == "https" else 80
     if port not in policy.allowed_ports and not policy.trusts(host):
         raise UnsafeUrl(f"port {port} is not allowed")
     return Target(url=url.strip(), scheme=parts.scheme, host=host, port=port)
@@ -108,6 +112,8 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
             return is_public_address(mapped)
         if address.teredo is not None:
             return False
+        if any(address in network for network in EMBEDDED_IPV4_NETWORKS):
+            return is_public_address(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
     return address.is_global and not address.is_multicast
 
 
@@ -133,12 +139,11 @@ def download(
 ) -> int:
     """Stream `url` into `destination`; returns the number of bytes written."""
     deadline = time.monotonic() + policy.total_timeout
-    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False) as client:
         for _hop in range(policy.max_redirects + 1):
             target = check_url(url, policy)
             address = resolve(target, policy)
-            request = _pinned_request(client, target, address)
+            request = _pinned_request(client, target, address, _timeout(policy, deadline))
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
@@ -159,7 +164,19 @@ def download(
     raise PipelineError(f"cannot download url: more than {policy.max_redirects} redirects")
 
 
-def _pinned_request(client: httpx.Client, target: Target, address: str) -> httpx.Request:
+def _timeout(policy: FetchPolicy, deadline: float) -> httpx.Timeout:
+    """Per-operation timeouts that never wait past the total deadline by more than one read."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise _took_too_long(policy)
+    return httpx.Timeout(min(policy.read_timeout, remaining), connect=min(policy.connect_timeout, remaining))
+
+
+def _took_too_long(policy: FetchPolicy) -> TransientError:
+    return TransientError(f"cannot download url: took longer than {policy.total_timeout:.0f} s")
+
+
+def _pinned_request(client: httpx.Client, target: Target, address: str, timeout: httpx.Timeout) -> httpx.Request:
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port != (443 if target.scheme == "https" else 80):
         host_header += f":{target.port}"
@@ -168,6 +185,7 @@ def _pinned_request(client: httpx.Client, target: Target, address: str) -> httpx
         target.url,
         headers={"Host": host_header, "Accept": "video/*, audio/*, */*;q=0.5", "User-Agent": "aitasks-fetcher/1"},
         extensions={"sni_hostname": target.host},
+        timeout=timeout,
     )
     # Connect to the address that was checked; Host and TLS name stay those of the URL.
     request.url = request.url.copy_with(host=address)
@@ -197,12 +215,14 @@ def _save(
     written = 0
     try:
         with destination.open("wb") as file:
-            for chunk in response.iter_bytes(CHUNK_SIZE):
+            # Chunks as they arrive, not buffered to a fixed size: a server trickling a byte at a
+            # time would otherwise never reach the deadline check.
+            for chunk in response.iter_bytes():
                 written += len(chunk)
                 if written > policy.max_bytes:
                     raise PipelineError(too_large)
                 if time.monotonic() > deadline:
-                    raise TransientError(f"cannot download url: took longer than {policy.total_timeout:.0f} s")
+                    raise _took_too_long(policy)
                 file.write(chunk)
                 if on_progress:
                     on_progress(written, declared)
