@@ -14,6 +14,7 @@ Times are integer milliseconds and are formatted only here (WebVTT) and in the A
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,10 +82,27 @@ def build_cues(words: list[TimedWord]) -> list[Cue]:
     for block in _blocks(words):
         rules = rules_for(block[0].language)
         for group in _split_block(block, rules):
-            cues.append(
-                Cue(group[0].start_ms, group[-1].end_ms, wrap_lines(join_words(group), rules), group[0].language)
-            )
+            cues.append(Cue(group[0].start_ms, group[-1].end_ms, _wrap_words(group, rules), group[0].language))
     return _retime(cues)
+
+
+def _wrap_words(words: list[TimedWord], rules: CueRules) -> tuple[str, ...]:
+    return wrap_lines(join_words(words), rules, _word_ends(words))
+
+
+def _word_ends(words: list[TimedWord]) -> list[int]:
+    """Where each word but the last ends in `join_words(words)`: the only places a line may break.
+
+    Unspaced languages need this: their text alone does not show where words end.
+    """
+    separator = 0 if words and words[0].language in UNSPACED_LANGUAGES else 1
+    ends: list[int] = []
+    position = 0
+    for word in words[:-1]:
+        position += len(word.text.strip())
+        ends.append(position)
+        position += separator
+    return ends
 
 
 def _blocks(words: list[TimedWord]) -> list[list[TimedWord]]:
@@ -106,8 +124,10 @@ def _blocks(words: list[TimedWord]) -> list[list[TimedWord]]:
 def _fits(words: list[TimedWord], rules: CueRules) -> bool:
     if words[-1].end_ms - words[0].start_ms > rules.max_duration_ms:
         return False
-    text = join_words(words)
-    return len(text) <= rules.max_chars and len(wrap_lines(text, rules)) <= rules.max_lines
+    if len(join_words(words)) > rules.max_chars:
+        return False
+    # Short enough overall is not enough: the words must also break into lines that fit.
+    return all(len(line) <= rules.max_line_chars for line in _wrap_words(words, rules))
 
 
 def _break_score(words: list[TimedWord], index: int, rules: CueRules) -> float:
@@ -152,12 +172,20 @@ def _best_break(block: list[TimedWord], start: int, end: int, rules: CueRules) -
     return best_end
 
 
-def wrap_lines(text: str, rules: CueRules) -> tuple[str, ...]:
-    """One line if it fits, else the most balanced break into two (never inside a word)."""
+def wrap_lines(text: str, rules: CueRules, breaks: Sequence[int] | None = None) -> tuple[str, ...]:
+    """One line if it fits, else the most balanced break into two (never inside a word).
+
+    `breaks` are the positions where words end; without them, a text with spaces breaks at a
+    space and one without at any character.
+    """
     if len(text) <= rules.max_line_chars:
         return (text,)
-    unspaced = " " not in text
-    positions = range(1, len(text)) if unspaced else [i for i, char in enumerate(text) if char == " "]
+    if breaks is not None:
+        positions: Sequence[int] = [position for position in breaks if 0 < position < len(text)]
+    elif " " in text:
+        positions = [i for i, char in enumerate(text) if char == " "]
+    else:
+        positions = range(1, len(text))
     best: tuple[float, int] | None = None
     for position in positions:
         first, second = text[:position].strip(), text[position:].strip()
@@ -178,11 +206,15 @@ def _retime(cues: list[Cue]) -> list[Cue]:
     timed: list[Cue] = []
     for index, cue in enumerate(cues):
         rules = rules_for(cue.language)
+        start = cue.start_ms
+        if timed:  # words with overlapping times (or a language change at one instant) must not overlap on screen
+            start = max(start, timed[-1].end_ms + rules_for(timed[-1].language).min_gap_ms)
         reading_ms = max(rules.min_duration_ms, int(len(cue.text) * 1000 / rules.max_chars_per_second))
-        end = max(cue.end_ms, cue.start_ms + min(reading_ms, rules.max_duration_ms))
+        end = max(cue.end_ms, start + min(reading_ms, rules.max_duration_ms))
+        end = min(end, start + rules.max_duration_ms)  # one word drawn out longer than a cue may last
         if index + 1 < len(cues):
             end = min(end, cues[index + 1].start_ms - rules.min_gap_ms)
-        timed.append(Cue(cue.start_ms, max(end, cue.start_ms + 1), cue.lines, cue.language))
+        timed.append(Cue(start, max(end, start + 1), cue.lines, cue.language))
     return timed
 
 
