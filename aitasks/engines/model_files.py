@@ -54,6 +54,9 @@ def model_directory(model: str, cache_dir: Path) -> Path:
 
 def verify(directory: Path, expected: dict[str, str]) -> None:
     for name, digest in expected.items():
+        if not (directory / name).is_file():
+            # A bare FileNotFoundError would not tell the operator that deleting the copy repairs it.
+            raise EngineError(f"model file {directory / name} is missing; delete {directory} to assemble it again")
         actual = sha256_of(directory / name)
         if actual != digest:
             raise EngineError(
