@@ -542,3 +542,32 @@ def test_from_settings_reads_the_allow_list_in_lower_case(settings: object) -> N
 
 def test_the_module_keeps_the_video_page_hosts_in_lower_case() -> None:
     assert all(host == host.lower() for host in fetch.VIDEO_PAGE_HOSTS)
+
+
+def test_it_brackets_an_ipv6_host_in_the_host_header(tmp_path: Path) -> None:
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = self.headers.get("Host", "").encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    try:
+        server = Server(("::1", 0), Handler)
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        port = server.server_address[1]
+        download(f"http://[::1]:{port}/", tmp_path / "origin", policy(allowed_private_hosts=frozenset({"::1"})))
+        assert (tmp_path / "origin").read_text() == f"[::1]:{port}"
+    finally:
+        server.shutdown()
+        server.server_close()
