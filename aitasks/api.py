@@ -13,6 +13,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -98,11 +99,30 @@ def _create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     form = TaskCreateForm(body)
     if not form.is_valid():
         return form_error(form)
+    # The SDK retries a POST on timeouts and 5xx: with an Idempotency-Key, a retry gets the
+    # task the first attempt created instead of a duplicate.
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > 255:
+        return error("Idempotency-Key: at most 255 characters")
+    if key and (earlier := Task.objects.filter(owner=request.user, idempotency_key=key).first()):
+        return _replay(earlier, form.cleaned_data)
     limit = settings.AITASKS_QUEUE_LIMIT
     if Task.objects.filter(owner=request.user, status__in=UNFINISHED_STATUSES).count() >= limit:
         return error(f"Queue limit reached ({limit}), try later")
-    task = Task.objects.create(owner=request.user, **form.cleaned_data)
-    queue.enqueue(task)
+    try:
+        with transaction.atomic():
+            task = Task.objects.create(owner=request.user, idempotency_key=key, **form.cleaned_data)
+            queue.enqueue(task)
+    except IntegrityError:  # the same key, created by a concurrent retry a moment ago
+        return _replay(Task.objects.get(owner=request.user, idempotency_key=key), form.cleaned_data)
+    return JsonResponse({"task_id": str(task.id)})
+
+
+def _replay(task: Task, request_data: dict[str, Any]) -> HttpResponse:
+    sent = {field: value for field, value in request_data.items() if value}
+    stored = {field: value for field, value in task.task_data().items() if field != "client_id"}
+    if sent != stored:
+        return error("Idempotency-Key was already used for a different request")
     return JsonResponse({"task_id": str(task.id)})
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.apps import AppConfig
 
 
@@ -7,3 +9,15 @@ class AitasksConfig(AppConfig):
     name = "aitasks"
     verbose_name = "AI tasks"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        post_spawn.connect(_recover_when_a_worker_starts, dispatch_uid="aitasks-recover-on-spawn")
+
+
+def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
+    # A worker (re)starting after a crash finds the tasks its predecessor left half done.
+    from .tasks import recover_stalled_tasks
+
+    recover_stalled_tasks()

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
@@ -64,6 +64,12 @@ class Task(models.Model):
     progress = models.PositiveSmallIntegerField(default=0)
     stage = models.CharField(max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Which worker process runs the task ("host:pid") and when it last showed signs of life:
+    # a task whose worker died is found by recover_stalled_tasks and queued again.
+    worker = models.CharField(max_length=128, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # The client's Idempotency-Key header: a retried create returns the same task.
+    idempotency_key = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
     # On success: cues (integer milliseconds), languages, speech_detected; see pipeline.runner.
     result = models.JSONField(null=True, blank=True)
@@ -76,6 +82,13 @@ class Task(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="unique_idempotency_key_per_owner",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_name} {self.id} ({self.status})"
@@ -151,37 +164,67 @@ class Task(models.Model):
             return []
         return [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
 
-    def transition(self, target: Status, **fields: Any) -> bool:
-        """Move to `target` if the current status allows it; False if another process won."""
-        sources = sources_of(target)
-        updated = Task.objects.filter(pk=self.pk, status__in=sources).update(status=target, **fields)
+    def transition(self, target: Status, *, by_worker: bool = False, **fields: Any) -> bool:
+        """Move to `target` if the current status allows it; False if another process won.
+
+        `by_worker`: only while the task is still held by the worker that claimed it (after a
+        stalled task was taken back, its old worker can no longer change it).
+        """
+        matching = Task.objects.filter(pk=self.pk, status__in=sources_of(target))
+        if by_worker:
+            matching = matching.filter(worker=self.worker)
+        updated = matching.update(status=target, **fields)
         if updated:
             self.refresh_from_db()
         return bool(updated)
 
-    def claim(self) -> bool:
+    def claim(self, worker: str) -> bool:
         """Start work on this task; only one worker can succeed."""
+        self.worker = worker
         return self.transition(
             Status.STARTED,
             started_at=Coalesce(F("started_at"), Now()),
             attempts=F("attempts") + 1,
             stage="",
+            worker=worker,
+            heartbeat_at=Now(),
         )
 
     def report_progress(self, progress: int, stage: str) -> bool:
-        """Record progress; False when the task is no longer running (revoked meanwhile)."""
-        return bool(Task.objects.filter(pk=self.pk, status=Status.STARTED).update(progress=progress, stage=stage))
+        """Record progress (and that the worker lives); False when the task was taken away."""
+        running = Task.objects.filter(pk=self.pk, status=Status.STARTED, worker=self.worker)
+        return bool(running.update(progress=progress, stage=stage, heartbeat_at=Now()))
 
     def succeed(self, result: dict[str, Any], text: str) -> bool:
         return self.transition(
-            Status.SUCCESS, result=result, text=text, progress=100, stage="", error="", completed_at=Now()
+            Status.SUCCESS,
+            by_worker=True,
+            result=result,
+            text=text,
+            progress=100,
+            stage="",
+            error="",
+            completed_at=Now(),
         )
 
     def fail(self, reason: str) -> bool:
-        return self.transition(Status.FAILURE, error=reason, stage="", completed_at=Now())
+        return self.transition(Status.FAILURE, by_worker=True, error=reason, stage="", completed_at=Now())
 
     def retry_later(self, reason: str) -> bool:
-        return self.transition(Status.RETRY, error=reason, stage="")
+        return self.transition(Status.RETRY, by_worker=True, error=reason, stage="", worker="")
+
+    def take_back_stalled(self, reason: str, give_up: bool, silent_since: datetime | None = None) -> bool:
+        """Take the task back from a worker that died: to RETRY, or to FAILURE when it has
+        used up its attempts. Only while that worker still holds it and, when `silent_since`
+        is given, has not reported since then (it may have been slow, not dead)."""
+        stalled = Task.objects.filter(pk=self.pk, status=Status.STARTED, worker=self.worker)
+        if silent_since is not None:
+            stalled = stalled.filter(heartbeat_at__lt=silent_since)
+        ending = {"status": Status.FAILURE, "completed_at": Now()} if give_up else {"status": Status.RETRY}
+        updated = stalled.update(error=reason, stage="", worker="", **ending)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
 
     def revoke(self) -> bool:
         return self.transition(Status.REVOKED, stage="", completed_at=Coalesce(F("completed_at"), Now()))

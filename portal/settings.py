@@ -181,6 +181,10 @@ AITASKS_MAX_RETRIES = envint("AITASKS_MAX_RETRIES", 3)
 # At most this many unfinished tasks per account (Gcore: "Queue limit reached (100), try later").
 AITASKS_QUEUE_LIMIT = envint("AITASKS_QUEUE_LIMIT", 100, minimum=1)
 AITASKS_PAGE_SIZE = 10
+# A running task that has not reported for this long is taken back from its (dead) worker.
+AITASKS_STALLED_AFTER_S = envint("AITASKS_STALLED_AFTER_S", 600, minimum=30)
+# Finished tasks and their results are deleted after this many days (Gcore: one month).
+AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 
 # --- the worker (django-q2) -------------------------------------------------------------------
 # django-q2's own defaults are unsafe (no timeout, endless retries, Redis when no broker is

@@ -99,6 +99,12 @@ class MediaServer:
                     self.send_header("Location", target)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                elif path.startswith("/slow/"):
+                    # /slow/S/name: wait S seconds, then serve the file `name`
+                    _, _, seconds, name = path.split("/", 3)
+                    time.sleep(float(seconds))
+                    self.path = "/" + name
+                    super().do_GET()
                 elif path == "/loop":
                     self.send_response(302)
                     self.send_header("Location", "/loop")

@@ -75,7 +75,9 @@ def test_a_session_login_is_not_enough_for_the_api(user: object) -> None:
 # --- create ------------------------------------------------------------------------------
 
 
-def test_create_queues_the_task_and_answers_its_id(api: Client, user: object, django_capture_on_commit_callbacks) -> None:
+def test_create_queues_the_task_and_answers_its_id(
+    api: Client, user: object, django_capture_on_commit_callbacks
+) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         response = post(
             api,
@@ -347,3 +349,48 @@ def test_info_says_truthfully_what_is_supported(api: Client, query: dict, suppor
 
 def test_info_needs_a_key() -> None:
     assert Client().get("/streaming/ai/info", {"type": "language_support"}).status_code == 401
+
+
+# --- idempotency ---------------------------------------------------------------------------
+
+
+def test_a_retried_create_with_the_same_idempotency_key_returns_the_same_task(api: Client) -> None:
+    body = {"task_name": "transcription", "url": URL, "audio_language": "eng"}
+    first = api.post(
+        "/streaming/ai/tasks", data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    again = api.post(
+        "/streaming/ai/tasks", data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == again.status_code == 200
+    assert first.json() == again.json()
+    assert Task.objects.count() == 1
+
+
+def test_an_idempotency_key_reused_for_another_request_is_refused(api: Client) -> None:
+    body = {"task_name": "transcription", "url": URL}
+    api.post("/streaming/ai/tasks", data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2")
+    other = {**body, "url": URL + "?other"}
+    response = api.post(
+        "/streaming/ai/tasks", data=json.dumps(other), content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
+    assert response.status_code == 400
+    assert "different request" in response.json()["error"]
+    assert Task.objects.count() == 1
+
+
+def test_idempotency_keys_are_per_account(api: Client, other_user: object) -> None:
+    theirs = Task.objects.create(owner=other_user, url=URL, idempotency_key="shared")
+    body = {"task_name": "transcription", "url": URL}
+    response = api.post(
+        "/streaming/ai/tasks", data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared"
+    )
+    assert response.status_code == 200
+    assert response.json()["task_id"] != str(theirs.pk)
+
+
+def test_without_a_key_each_create_is_a_new_task(api: Client) -> None:
+    body = {"task_name": "transcription", "url": URL}
+    for _ in range(2):
+        post(api, "/streaming/ai/tasks", body)
+    assert Task.objects.count() == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -94,14 +95,21 @@ class Service:
 
     def stop(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
         for process in self.processes:
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                pass
+            _signal_group(process, signal.SIGKILL)  # stragglers in the group (the worker's children)
+            process.wait()
+
+
+def _signal_group(process: subprocess.Popen[bytes], number: int) -> None:
+    try:
+        os.killpg(process.pid, number)
+    except ProcessLookupError:
+        pass
 
 
 def wait_until_final(client: httpx.Client, task_id: str, timeout: float = 180) -> dict:
@@ -117,13 +125,18 @@ def wait_until_final(client: httpx.Client, task_id: str, timeout: float = 180) -
     raise AssertionError(f"task {task_id} did not finish: {seen[-5:]}")
 
 
-def exercise(service: Service, media_server: object) -> None:
-    """Set up the service as an operator would, then transcribe one video through the API."""
+def set_up(service: Service) -> httpx.Client:
+    """Set up the service as an operator would; a client with a fresh API key."""
     service.manage("migrate", "--noinput", "-v0")
     key = service.manage("create_api_key", "operator", "--create-user").strip().splitlines()[-1]
     service.start_web()
+    return httpx.Client(base_url=service.url, headers={"Authorization": f"APIKey {key}"}, timeout=30)
+
+
+def exercise(service: Service, media_server: object) -> None:
+    """Transcribe one video through the API, and fail one, as a client would."""
     service.start_worker()
-    with httpx.Client(base_url=service.url, headers={"Authorization": f"APIKey {key}"}, timeout=30) as client:
+    with set_up(service) as client:
         assert client.get("/streaming/ai/tasks").json()["results"] == []
         created = client.post(
             "/streaming/ai/tasks", json={"task_name": "transcription", "url": media_server.url("english.mp4")}
@@ -193,3 +206,36 @@ def test_the_scaled_out_configuration_runs_on_postgres_and_redis(
     service = Service(tmp_path, database_url=postgres_database, redis_url=redis_url)
     stop_after.append(service)
     exercise(service, media_server)
+
+
+def test_a_task_survives_its_worker_being_killed(
+    tmp_path: Path, media_server: object, stop_after: list[Service]
+) -> None:
+    """SIGKILL the worker mid-task; once a worker starts again, the task completes exactly once."""
+    database = tmp_path / "aitasks.sqlite3"
+    service = Service(tmp_path, database_url=f"sqlite:///{database}")
+    stop_after.append(service)
+    with set_up(service) as client:
+        first_worker = service.start_worker()
+        created = client.post(
+            "/streaming/ai/tasks",
+            json={"task_name": "transcription", "url": media_server.url("slow/4/english.mp4")},
+        ).json()
+        deadline = time.monotonic() + 60
+        while client.get(f"/streaming/ai/tasks/{created['task_id']}").json()["status"] != "STARTED":
+            assert time.monotonic() < deadline, service.log("worker")
+            time.sleep(0.1)
+        os.killpg(first_worker.pid, signal.SIGKILL)
+        first_worker.wait()
+
+        service.start_worker()
+        task = wait_until_final(client, created["task_id"])
+        assert task["status"] == "SUCCESS", (task, service.log("worker"))
+        assert "lazy dog" in task["result"]["concatenated_text"].lower()
+        assert task["result"]["vttContent"].count(" --> ") == len(task["result"]["subtitles"]) >= 1
+
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT status, attempts, worker FROM aitasks_task").fetchall()
+    assert len(rows) == 1
+    status, attempts, worker = rows[0]
+    assert (status, attempts) == ("SUCCESS", 2)
