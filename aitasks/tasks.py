@@ -141,7 +141,7 @@ def recover_stalled_tasks() -> int:
                 queue.enqueue(task)
             recovered += 1
             logger.warning(
-                "task %s: worker %s stalled, %s", task.pk, task.worker or "?", "failed" if give_up else "requeued"
+                "task %s: worker %s stalled, task %s", task.pk, worker, "failed" if give_up else "requeued"
             )
     return recovered
 
