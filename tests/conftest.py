@@ -105,6 +105,18 @@ class MediaServer:
                     time.sleep(float(seconds))
                     self.path = "/" + name
                     super().do_GET()
+                elif path == "/trickle":
+                    # a server that never stops sending, one byte at a time
+                    self.send_response(200)
+                    self.send_header("Content-Type", "video/mp4")
+                    self.end_headers()
+                    try:
+                        for _ in range(600):
+                            self.wfile.write(b"\0")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    except OSError:
+                        pass
                 elif path == "/loop":
                     self.send_response(302)
                     self.send_header("Location", "/loop")
@@ -168,3 +180,19 @@ def wait_for(predicate: object, timeout: float = 60, interval: float = 0.2) -> N
             return
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+def run_queued_tasks(limit: int = 100) -> int:
+    """Do what a django-q2 worker does with the ORM broker's queue: take each message in
+    order, unpack the signed package and call its function. Returns how many ran."""
+    from django.utils.module_loading import import_string
+    from django_q.models import OrmQ
+
+    ran = 0
+    while ran < limit and (message := OrmQ.objects.order_by("id").first()) is not None:
+        package = message.task
+        message.delete()
+        function = import_string(package["func"]) if isinstance(package["func"], str) else package["func"]
+        function(*package["args"], **package["kwargs"])
+        ran += 1
+    return ran
