@@ -138,6 +138,7 @@ class Task(models.Model):
                 "languages": self.result.get("languages", []),
                 "speech_detected": bool(self.result.get("speech_detected")),
                 "quality": self.result.get("quality", {}),
+                "language_detection": self.result.get("language_detection", []),
             }
         if self.status == Status.FAILURE:
             return {"error": self.error or "the task failed"}

@@ -140,9 +140,7 @@ def recover_stalled_tasks() -> int:
             if not give_up:
                 queue.enqueue(task)
             recovered += 1
-            logger.warning(
-                "task %s: worker %s stalled, task %s", task.pk, worker, "failed" if give_up else "requeued"
-            )
+            logger.warning("task %s: worker %s stalled, task %s", task.pk, worker, "failed" if give_up else "requeued")
     return recovered
 
 

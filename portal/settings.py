@@ -165,6 +165,10 @@ AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "int8")
 AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)  # 0: all cores
 AITASKS_WHISPER_BATCH_SIZE = envint("AITASKS_WHISPER_BATCH_SIZE", 8, minimum=1)
 AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)
+# Text translation models the operator installed, "source>target=/dir, ..." (see
+# aitasks/engines/translation.py); Whisper itself translates speech to English.
+AITASKS_TRANSLATION_MODELS = envstr("AITASKS_TRANSLATION_MODELS", "")
+AITASKS_TRANSLATION_BACKEND = envstr("AITASKS_TRANSLATION_BACKEND", "aitasks.engines.translation.CTranslate2Translator")
 
 # Limits on what one task may download and process.
 AITASKS_MAX_DOWNLOAD_MB = envint("AITASKS_MAX_DOWNLOAD_MB", 2048, minimum=1)

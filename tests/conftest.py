@@ -30,6 +30,11 @@ ENGLISH_TEXT = (
     "The quick brown fox jumps over the lazy dog. Subtitles make every video accessible to everyone, everywhere."
 )
 
+ENGLISH_BEFORE = "Good morning everyone. Today we talk about the weather in Berlin and the trains."
+GERMAN_MIDDLE = "Guten Morgen. Heute sprechen wir über das Wetter in Berlin und über die Züge der Bahn."
+ENGLISH_AFTER = "Thank you very much. See you next week for another episode."
+SPANISH_TEXT = "Buenos días a todos. Hoy hablamos del tiempo en Madrid y de los trenes."
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings: object) -> None:
@@ -158,6 +163,30 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     speech = np.concatenate([media.silence(0.8), media.speak(ENGLISH_TEXT), media.silence(0.6)])
     media.write_mp4(root / "english.mp4", [speech])
     media.write_mp4(root / "silence.mp4", [media.silence(4)])
+    # English → German → English, for code-switching (espeak's "de+m3" voice: Whisper hears
+    # the plain "de" voice as Thai), and Spanish for translation.
+    media.write_mp4(
+        root / "code-switching.mp4",
+        [
+            np.concatenate(
+                [
+                    media.silence(0.5),
+                    media.speak(ENGLISH_BEFORE),
+                    media.silence(0.8),
+                    media.speak(GERMAN_MIDDLE, voice="de+m3", speed=130),
+                    media.silence(0.8),
+                    media.speak(ENGLISH_AFTER),
+                    media.silence(0.5),
+                ]
+            )
+        ],
+    )
+    spanish = media.speak(SPANISH_TEXT, voice="es", speed=140)
+    media.write_mp4(root / "spanish.mp4", [np.concatenate([media.silence(0.5), spanish, media.silence(0.5)])])
+    noise = (np.random.default_rng(7).standard_normal(6 * media.RATE) * 0.1).astype(np.float32)
+    media.write_mp4(root / "noise.mp4", [noise])
+    melody = np.concatenate([media.tone(0.4, frequency) for frequency in (262, 294, 330, 349, 392, 440, 494, 523) * 2])
+    media.write_mp4(root / "melody.mp4", [melody])
     media.write_mp4(root / "video-only.mp4", [], video=True)
     (root / "page.html").write_bytes(b"<!doctype html><title>Not a video</title><p>Hello</p>")
     (root / "empty.mp4").write_bytes(b"")

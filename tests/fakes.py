@@ -27,8 +27,8 @@ class FakeEngine:
     def load(self) -> None:
         FakeEngine.loads += 1
 
-    def detect_language(self, samples: np.ndarray) -> dict[str, float]:
-        return {"en": 0.9, "de": 0.1}
+    def detect_languages(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
+        return [{"en": 0.9, "de": 0.1} for _clip in clips]
 
     def transcribe(
         self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
@@ -41,3 +41,17 @@ class FakeEngine:
                 for i, word in enumerate(words)
             )
             yield Segment(timed[0].start_ms, timed[-1].end_ms, SENTENCE, timed)
+
+
+class FakeTranslator:
+    """Stands in for an operator's translation model (none can be installed here): it marks
+    each sentence with the target language, so tests see which text went through it."""
+
+    calls: list[list[str]] = []
+
+    def __init__(self, source: str, target: str, directory: object) -> None:
+        self.source, self.target = source, target
+
+    def translate(self, sentences: list[str]) -> list[str]:
+        FakeTranslator.calls.append(list(sentences))
+        return [f"[{self.target}] {sentence}" for sentence in sentences]

@@ -35,8 +35,8 @@ class SpeechEngine(Protocol):
 
     def load(self) -> None: ...
 
-    def detect_language(self, samples: np.ndarray) -> dict[str, float]:
-        """Whisper language code → probability for up to 30 s of 16 kHz audio."""
+    def detect_languages(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
+        """For each clip (up to 30 s of 16 kHz audio): Whisper language code → probability."""
         ...
 
     def transcribe(

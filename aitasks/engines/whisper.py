@@ -75,11 +75,21 @@ class FasterWhisperEngine:
     def is_multilingual(self) -> bool:
         return bool(self._whisper.model.is_multilingual)
 
-    def detect_language(self, samples: np.ndarray) -> dict[str, float]:
+    def detect_languages(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
         if not self.is_multilingual:
-            return {"en": 1.0}
-        _language, _probability, all_probabilities = self._whisper.detect_language(samples)
-        return dict(all_probabilities)
+            return [{"en": 1.0} for _clip in clips]
+        from faster_whisper.audio import pad_or_trim
+
+        extract = self._whisper.feature_extractor
+        results: list[dict[str, float]] = []
+        # One encoder pass per batch of clips: language ID over many short stretches of
+        # speech (code-switching) costs a fraction of the transcription.
+        for first in range(0, len(clips), self.batch_size):
+            batch = clips[first : first + self.batch_size]
+            features = np.stack([pad_or_trim(extract(clip)[..., :-1]) for clip in batch])
+            for probabilities in self._whisper.model.detect_language(self._whisper.encode(features)):
+                results.append({token[2:-2]: probability for token, probability in probabilities})
+        return results
 
     def transcribe(
         self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str

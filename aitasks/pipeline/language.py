@@ -1,8 +1,11 @@
-"""Stage 4: which language(s) are spoken.
+"""Stage 4: which language is spoken where.
 
-Whisper's language ID is run on several speech windows spread over the whole file, not only
-the first 30 s (music intros and short openings fool it), and the languages are ranked by the
-speech time they cover, weighted by the model's confidence.
+Language ID looks at the whole file, not only the first 30 s (music intros and short openings
+fool Whisper): first on up to MAX_WINDOWS speech windows spread over the file. When they all
+agree with confidence, the file is in one language. Otherwise every stretch of speech gets its
+own language ID (code-switching: English → German → English), and a stretch the model is
+unsure of — short, or below MIN_CONFIDENCE — takes the language of its neighbours rather than
+flipping the subtitles into a language that is not there.
 """
 
 from __future__ import annotations
@@ -14,21 +17,71 @@ import numpy as np
 
 from .. import languages
 from ..engines.base import SpeechEngine
-from .speech import Span
+from .speech import Span, group_into_windows
 
 MAX_WINDOWS = 12
+# A file is in one language when every sampled window names it with at least this confidence.
+MONOLINGUAL_CONFIDENCE = 0.8
+# A stretch of speech keeps its own language only when the model is this sure of it...
+MIN_CONFIDENCE = 0.5
+MIN_SECONDS = 1.0
+# ...and when that language covers enough of the file (a stray 2 s of "Dutch" is a mistake).
+MIN_LANGUAGE_SECONDS = 3.0
+MIN_LANGUAGE_SHARE = 0.05
 # Whisper codes outside our 99 that belong to one of them.
 _WHISPER_ALIASES = {"yue": "zh"}
 
 
 @dataclass(frozen=True)
-class WindowLanguage:
-    window: Span
+class Guess:
+    span: Span
     scores: dict[str, float]  # Whisper code → probability, only our 99 languages
 
     @property
     def best(self) -> tuple[str, float]:
         return max(self.scores.items(), key=lambda item: item[1]) if self.scores else ("en", 0.0)
+
+
+@dataclass(frozen=True)
+class LanguagePlan:
+    """The language (Whisper code) of every speech region, and the ranking behind it."""
+
+    regions: list[tuple[Span, str]]
+    ranking: list[tuple[str, float]]  # Whisper code, speech seconds × confidence; largest first
+    per_region: bool  # True when each stretch was identified on its own (code-switching)
+
+    def windows(self) -> list[tuple[Span, str]]:
+        """Decoding windows (≤ 30 s), never mixing two languages."""
+        windows: list[tuple[Span, str]] = []
+        run: list[Span] = []
+        for index, (span, code) in enumerate(self.regions):
+            run.append(span)
+            if index + 1 == len(self.regions) or self.regions[index + 1][1] != code:
+                windows.extend((window, code) for window in group_into_windows(run))
+                run = []
+        return windows
+
+    def spoken(self) -> list[str]:
+        """Whisper codes by speech time, largest first."""
+        seconds: dict[str, float] = defaultdict(float)
+        for span, code in self.regions:
+            seconds[code] += span.seconds
+        return sorted(seconds, key=lambda code: seconds[code], reverse=True)
+
+    def report(self) -> list[dict[str, object]]:
+        """What was detected, for the task result: language, speech seconds, confidence."""
+        seconds: dict[str, float] = defaultdict(float)
+        for span, code in self.regions:
+            seconds[code] += span.seconds
+        weight = dict(self.ranking)
+        return [
+            {
+                "language": languages.from_whisper(code).code,  # type: ignore[union-attr]
+                "speech_seconds": round(seconds[code], 1),
+                "confidence": round(min(1.0, weight.get(code, 0.0) / seconds[code]), 3) if seconds[code] else 0.0,
+            }
+            for code in self.spoken()
+        ]
 
 
 def spread(windows: list[Span], count: int = MAX_WINDOWS) -> list[Span]:
@@ -39,27 +92,72 @@ def spread(windows: list[Span], count: int = MAX_WINDOWS) -> list[Span]:
     return [windows[int(index * step)] for index in range(count)]
 
 
-def identify(engine: SpeechEngine, samples: np.ndarray, windows: list[Span]) -> list[WindowLanguage]:
+def identify(engine: SpeechEngine, samples: np.ndarray, spans: list[Span]) -> list[Guess]:
     guesses = []
-    for window in windows:
+    for span, detected in zip(spans, engine.detect_languages([samples[s.start : s.end] for s in spans]), strict=True):
         scores: dict[str, float] = defaultdict(float)
-        for code, probability in engine.detect_language(samples[window.start : window.end]).items():
+        for code, probability in detected.items():
             code = _WHISPER_ALIASES.get(code, code)
             if languages.from_whisper(code) is not None:
                 scores[code] += probability
-        guesses.append(WindowLanguage(window, dict(scores)))
+        guesses.append(Guess(span, dict(scores)))
     return guesses
 
 
-def rank(guesses: list[WindowLanguage]) -> list[tuple[str, float]]:
+def rank(guesses: list[Guess]) -> list[tuple[str, float]]:
     """Whisper codes with their confidence-weighted speech seconds, largest first."""
     weight: dict[str, float] = defaultdict(float)
     for guess in guesses:
         code, probability = guess.best
-        weight[code] += guess.window.seconds * probability
+        weight[code] += guess.span.seconds * probability
     return sorted(weight.items(), key=lambda item: item[1], reverse=True)
 
 
-def dominant(guesses: list[WindowLanguage]) -> str:
+def is_monolingual(guesses: list[Guess]) -> bool:
+    codes = {guess.best[0] for guess in guesses}
+    return len(codes) == 1 and all(guess.best[1] >= MONOLINGUAL_CONFIDENCE for guess in guesses)
+
+
+def assign(guesses: list[Guess]) -> list[str]:
+    """A language per guess; unsure ones take their neighbours' (the previous one first)."""
     ranking = rank(guesses)
-    return ranking[0][0] if ranking else "en"
+    total = sum(guess.span.seconds for guess in guesses) or 1.0
+    sure_seconds: dict[str, float] = defaultdict(float)
+    for guess in guesses:
+        code, probability = guess.best
+        if probability >= MIN_CONFIDENCE and guess.span.seconds >= MIN_SECONDS:
+            sure_seconds[code] += guess.span.seconds
+    present = {
+        code for code, seconds in sure_seconds.items()
+        if seconds >= MIN_LANGUAGE_SECONDS or seconds / total >= MIN_LANGUAGE_SHARE
+    }  # fmt: skip
+    sure: list[str | None] = []
+    for guess in guesses:
+        code, probability = guess.best
+        keep = code in present and probability >= MIN_CONFIDENCE and guess.span.seconds >= MIN_SECONDS
+        sure.append(code if keep else None)
+    fallback = next((code for code, _weight in ranking if code in present), ranking[0][0] if ranking else "en")
+    assigned: list[str] = []
+    for index, code in enumerate(sure):
+        if code is None:
+            previous = assigned[-1] if assigned else None
+            following = next((later for later in sure[index + 1 :] if later is not None), None)
+            code = previous or following or fallback
+        assigned.append(code)
+    return assigned
+
+
+def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> LanguagePlan:
+    """Identify the language(s) of `regions` (speech found by the VAD)."""
+    sampled = identify(engine, samples, spread(group_into_windows(regions)))
+    if is_monolingual(sampled):
+        code = sampled[0].best[0]
+        return LanguagePlan([(span, code) for span in regions], rank(sampled), per_region=False)
+    guesses = identify(engine, samples, regions)
+    return LanguagePlan(list(zip(regions, assign(guesses), strict=True)), rank(guesses), per_region=True)
+
+
+def fixed(regions: list[Span], whisper_code: str) -> LanguagePlan:
+    """All speech in the language the client named (no detection)."""
+    seconds = sum(span.seconds for span in regions)
+    return LanguagePlan([(span, whisper_code) for span in regions], [(whisper_code, seconds)], per_region=False)

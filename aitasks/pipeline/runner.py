@@ -34,6 +34,7 @@ class Outcome:
     languages: list[str]  # ISO-639-2/B: spoken languages by speech time, then the subtitles language
     speech_detected: bool
     duration_ms: int
+    language_detection: list[dict[str, object]] = field(default_factory=list)
 
     def to_result(self) -> dict[str, Any]:
         """What the task stores; the API formats it (see Task.to_dict)."""
@@ -43,6 +44,7 @@ class Outcome:
             "speech_detected": self.speech_detected,
             "duration_ms": self.duration_ms,
             "quality": subtitles.quality_report(self.cues),
+            "language_detection": self.language_detection,
         }
 
 
@@ -66,37 +68,65 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
     duration_ms = audio.duration_ms(samples)
 
     report(STAGE_START["speech"], "speech")
-    windows = speech.group_into_windows(speech.find_speech(samples))
-    if not windows:
+    regions = speech.find_speech(samples)
+    if not regions:
         spoken = [job.audio_language] if job.audio_language else []
         return Outcome([], spoken, speech_detected=False, duration_ms=duration_ms)
 
     engine = get_engine()
     report(STAGE_START["language"], "language")
     if job.audio_language:
-        source = languages.get(job.audio_language)
-        spoken = [source.code]
+        spoken_plan = language.fixed(regions, languages.get(job.audio_language).whisper_code)
     else:
-        ranking = language.rank(language.identify(engine, samples, language.spread(windows)))
-        spoken = [languages.from_whisper(code).code for code, _weight in ranking[:5]]  # type: ignore[union-attr]
-        source = languages.get(spoken[0])
-    plan = translate.plan(source.code, job.subtitles_language)
+        spoken_plan = language.plan(engine, samples, regions)
+    spoken = [_b_code(code) for code in spoken_plan.spoken()]
+    plans = {code: translate.plan(_b_code(code), job.subtitles_language) for code in spoken_plan.spoken()}
 
     report(STAGE_START["transcription"], "transcription")
-    transcription_share = STAGE_START["subtitles"] - STAGE_START["transcription"]
-    words = transcribe.transcribe(
-        engine,
-        samples,
-        windows,
-        whisper_language=source.whisper_code,
-        text_language=plan.target,
-        task=plan.whisper_task,
-        on_progress=lambda done: report(
-            STAGE_START["transcription"] + int(transcription_share * done), "transcription"
-        ),
-    )
+    windows = spoken_plan.windows()
+    total_s = sum(window.seconds for window, _code in windows) or 1.0
+    share = STAGE_START["subtitles"] - STAGE_START["transcription"]
+    words: list[transcribe.TimedWord] = []
+    done_s = 0.0
+    # One batched pass per language: each stretch of speech is decoded in its own language.
+    for code, plan in plans.items():
+        own = [window for window, window_code in windows if window_code == code]
+        own_s = sum(window.seconds for window in own)
+        base = done_s
+
+        def on_progress(fraction: float, base: float = base, own_s: float = own_s) -> None:
+            report(STAGE_START["transcription"] + int(share * (base + own_s * fraction) / total_s), "transcription")
+
+        heard = transcribe.transcribe(
+            engine,
+            samples,
+            own,
+            whisper_language=code,
+            text_language=plan.whisper_output,
+            task=plan.whisper_task,
+            on_progress=on_progress,
+        )
+        if plan.text_translator is not None:
+            report(STAGE_START["transcription"] + int(share * (base + own_s) / total_s), "translation")
+            heard = translate.translate_words(heard, plan.text_translator)
+        words.extend(heard)
+        done_s += own_s
+    words.sort(key=lambda word: word.start_ms)
 
     report(STAGE_START["subtitles"], "subtitles")
     cues = subtitles.build_cues(words)
-    result_languages = spoken + ([plan.target] if plan.target not in spoken else [])
-    return Outcome(cues, result_languages, speech_detected=bool(cues), duration_ms=duration_ms)
+    target = job.subtitles_language
+    result_languages = spoken[:5] + ([target] if target and target not in spoken[:5] else [])
+    return Outcome(
+        cues,
+        result_languages,
+        speech_detected=bool(cues),
+        duration_ms=duration_ms,
+        language_detection=spoken_plan.report(),
+    )
+
+
+def _b_code(whisper_code: str) -> str:
+    language = languages.from_whisper(whisper_code)
+    assert language is not None, whisper_code  # language.py keeps to our 99
+    return language.code

@@ -1,8 +1,11 @@
 """Stage 6: subtitles in another language than the one spoken.
 
-To English, Whisper translates while it decodes (task="translate"), with the shipped model.
-No other pair is offered: a task that asks for one fails with a reason naming the pair, and
-`/streaming/ai/info` answers `supported: false` for it.
+- To English: Whisper translates while it decodes (task="translate"), with the shipped model.
+- Other pairs: a text translation model the operator installed (aitasks/engines/translation.py)
+  translates Whisper's text sentence by sentence, directly (`ger>fre`) or through English
+  (`eng>fre`: Whisper translates German speech to English first).
+- Anything else fails with a reason naming the pair, and `/streaming/ai/info` says
+  `supported: false` for it. No made-up translations, no online services.
 """
 
 from __future__ import annotations
@@ -10,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import languages
+from ..engines.translation import TextTranslator, installed
 from .errors import PipelineError
+from .subtitles import SENTENCE_ENDS, UNSPACED_LANGUAGES, join_words
+from .transcribe import TimedWord
 
-WHISPER_TRANSLATION_TARGET = "eng"
+ENGLISH = "eng"
 
 
 class UnsupportedTranslation(PipelineError):
@@ -21,18 +27,30 @@ class UnsupportedTranslation(PipelineError):
 
 @dataclass(frozen=True)
 class Plan:
-    """How to produce text in the wanted language from speech in `source`."""
+    """How to get text in `target` from speech in `source`."""
 
     source: str  # ISO-639-2/B
-    target: str  # ISO-639-2/B
-    whisper_task: str  # "transcribe" or "translate"
+    target: str
+    whisper_task: str = "transcribe"  # or "translate": Whisper writes English
+    text_translator: TextTranslator | None = None  # then applied to Whisper's text
+
+    @property
+    def whisper_output(self) -> str:
+        """The language of the text Whisper writes."""
+        return ENGLISH if self.whisper_task == "translate" else self.source
 
 
 def plan(source: str, target: str | None) -> Plan:
     if not target or target == source:
-        return Plan(source, source, "transcribe")
-    if target == WHISPER_TRANSLATION_TARGET:
-        return Plan(source, target, "translate")
+        return Plan(source, source)
+    translators = installed()
+    if (source, target) in translators:
+        return Plan(source, target, text_translator=translators[(source, target)])
+    if target == ENGLISH:
+        return Plan(source, target, whisper_task="translate")
+    if (ENGLISH, target) in translators:
+        task = "transcribe" if source == ENGLISH else "translate"
+        return Plan(source, target, whisper_task=task, text_translator=translators[(ENGLISH, target)])
     raise UnsupportedTranslation(f"translation {source} => {target} is not supported by this installation")
 
 
@@ -44,10 +62,45 @@ def is_supported(audio_language: str | None, subtitles_language: str | None) -> 
     except languages.UnknownLanguage:
         return False
     if source is None:
-        # Any spoken language, auto-detected: supported when the target can be reached from any.
-        return target is None or target == WHISPER_TRANSLATION_TARGET
+        # Spoken language detected: every source must reach the target (through English).
+        return target is None or target == ENGLISH or (ENGLISH, target) in installed()
     try:
         plan(source, target)
     except UnsupportedTranslation:
         return False
     return True
+
+
+def sentences(words: list[TimedWord]) -> list[list[TimedWord]]:
+    """Words grouped into sentences (translation models work sentence by sentence)."""
+    groups: list[list[TimedWord]] = [[]]
+    for word in words:
+        groups[-1].append(word)
+        if word.text.strip().endswith(SENTENCE_ENDS):
+            groups.append([])
+    return [group for group in groups if group]
+
+
+def translate_words(words: list[TimedWord], translator: TextTranslator) -> list[TimedWord]:
+    """The translation of `words`, each sentence spread over the time its original took.
+
+    Word times inside a translated sentence are estimated by character share: subtitles are
+    cut from them, and a translation has no word-for-word timing.
+    """
+    groups = sentences(words)
+    translated = translator.translate([join_words(group) for group in groups])
+    result: list[TimedWord] = []
+    for group, text in zip(groups, translated, strict=True):
+        result.extend(_spread(text, group[0].start_ms, group[-1].end_ms, translator.target))
+    return result
+
+
+def _spread(text: str, start_ms: int, end_ms: int, language: str) -> list[TimedWord]:
+    tokens = list(text.replace(" ", "")) if language in UNSPACED_LANGUAGES else text.split()
+    total = sum(len(token) for token in tokens) or 1
+    words, position = [], 0
+    for token in tokens:
+        begin = start_ms + (end_ms - start_ms) * position // total
+        position += len(token)
+        words.append(TimedWord(begin, start_ms + (end_ms - start_ms) * position // total, token, language))
+    return words

@@ -1,0 +1,154 @@
+"""Language bookkeeping and translation planning: pure functions, no model."""
+
+from __future__ import annotations
+
+import pytest
+
+from aitasks.engines.base import EngineError
+from aitasks.engines.translation import parse_models
+from aitasks.pipeline import language, translate
+from aitasks.pipeline.speech import Span
+from aitasks.pipeline.transcribe import TimedWord
+
+RATE = 16_000
+
+
+def span(start_s: float, end_s: float) -> Span:
+    return Span(int(start_s * RATE), int(end_s * RATE))
+
+
+def guess(start_s: float, end_s: float, **scores: float) -> language.Guess:
+    return language.Guess(span(start_s, end_s), scores)
+
+
+def test_agreeing_confident_windows_mean_one_language() -> None:
+    assert language.is_monolingual([guess(0, 30, en=0.97), guess(30, 60, en=0.91)])
+
+
+def test_a_doubtful_or_different_window_means_a_closer_look() -> None:
+    assert not language.is_monolingual([guess(0, 30, en=0.97), guess(30, 60, en=0.6, de=0.3)])
+    assert not language.is_monolingual([guess(0, 30, en=0.97), guess(30, 60, de=0.95)])
+
+
+def test_each_stretch_keeps_its_own_confident_language() -> None:
+    guesses = [guess(0, 5, en=0.95), guess(5, 12, de=0.9), guess(12, 18, en=0.93)]
+    assert language.assign(guesses) == ["en", "de", "en"]
+
+
+def test_a_low_confidence_stretch_does_not_flip_the_language() -> None:
+    guesses = [guess(0, 5, en=0.95), guess(5, 9, nl=0.35, de=0.3), guess(9, 15, en=0.9)]
+    assert language.assign(guesses) == ["en", "en", "en"]
+
+
+def test_a_short_stretch_takes_its_neighbours_language() -> None:
+    guesses = [guess(0, 5, de=0.9), guess(5, 5.6, en=0.99), guess(5.6, 12, de=0.92)]
+    assert language.assign(guesses) == ["de", "de", "de"]
+
+
+def test_a_stray_language_below_the_minimum_share_is_dropped() -> None:
+    guesses = [guess(0, 20, en=0.95), guess(20, 21.5, nl=0.8), guess(21.5, 60, en=0.9)]
+    assert language.assign(guesses) == ["en", "en", "en"]
+
+
+def test_an_unsure_first_stretch_takes_the_following_language() -> None:
+    guesses = [guess(0, 3, th=0.3, de=0.25), guess(3, 10, de=0.9)]
+    assert language.assign(guesses) == ["de", "de"]
+
+
+def test_languages_are_ranked_by_confident_speech_time() -> None:
+    ranking = language.rank([guess(0, 10, en=0.9), guess(10, 40, de=0.8), guess(40, 45, en=0.9)])
+    assert [code for code, _weight in ranking] == ["de", "en"]
+
+
+def test_decoding_windows_never_mix_two_languages() -> None:
+    plan = language.LanguagePlan(
+        [(span(0, 4), "en"), (span(4.5, 8), "en"), (span(8.5, 12), "de"), (span(12.2, 14), "en")],
+        ranking=[("en", 9.0), ("de", 3.0)],
+        per_region=True,
+    )
+    windows = plan.windows()
+    assert [(round(w.start_s, 1), round(w.end_s, 1), code) for w, code in windows] == [
+        (0.0, 8.0, "en"),
+        (8.5, 12.0, "de"),
+        (12.2, 14.0, "en"),
+    ]
+    assert plan.spoken() == ["en", "de"]
+    assert plan.report()[0] == {"language": "eng", "speech_seconds": 9.3, "confidence": 0.968}
+
+
+def test_windows_stay_within_thirty_seconds() -> None:
+    plan = language.fixed([span(index * 10, index * 10 + 9.5) for index in range(9)], "en")
+    assert all(window.seconds <= 30 for window, _code in plan.windows())
+
+
+# --- translation planning ------------------------------------------------------------------
+
+
+def test_no_target_or_the_same_language_is_plain_transcription() -> None:
+    assert translate.plan("ger", "") == translate.Plan("ger", "ger")
+    assert translate.plan("ger", "ger").whisper_task == "transcribe"
+
+
+def test_english_comes_from_whispers_own_translation() -> None:
+    plan = translate.plan("ger", "eng")
+    assert (plan.whisper_task, plan.whisper_output, plan.text_translator) == ("translate", "eng", None)
+
+
+def test_a_pair_without_an_installed_model_fails_naming_the_pair() -> None:
+    with pytest.raises(translate.UnsupportedTranslation, match="translation eng => uzb is not supported"):
+        translate.plan("eng", "uzb")
+    assert not translate.is_supported("eng", "uzb")
+    assert not translate.is_supported(None, "fre")
+
+
+@pytest.fixture
+def installed_models(settings: object) -> None:
+    from aitasks.engines import translation
+
+    settings.AITASKS_TRANSLATION_BACKEND = "tests.fakes.FakeTranslator"
+    settings.AITASKS_TRANSLATION_MODELS = "ger>fre=/models/de-fr, eng>spa=/models/en-es"
+    translation._translators.cache_clear()
+    yield
+    translation._translators.cache_clear()
+
+
+def test_an_installed_model_translates_its_pair_directly(installed_models: None) -> None:
+    plan = translate.plan("ger", "fre")
+    assert (plan.whisper_task, plan.text_translator.target) == ("transcribe", "fre")
+    assert translate.is_supported("deu", "fra")
+
+
+def test_a_model_from_english_serves_every_language_through_whisper(installed_models: None) -> None:
+    plan = translate.plan("jpn", "spa")
+    assert (plan.whisper_task, plan.whisper_output, plan.text_translator.source) == ("translate", "eng", "eng")
+    assert translate.plan("eng", "spa").whisper_task == "transcribe"
+    assert translate.is_supported(None, "spa")
+    assert not translate.is_supported("jpn", "fre")
+
+
+def test_translated_sentences_keep_the_time_of_their_original(installed_models: None) -> None:
+    words = [
+        TimedWord(0, 400, " Guten", "ger"),
+        TimedWord(400, 1000, " Morgen.", "ger"),
+        TimedWord(2000, 2500, " Wie", "ger"),
+        TimedWord(2500, 3000, " geht's?", "ger"),
+    ]
+    translated = translate.translate_words(words, translate.plan("ger", "fre").text_translator)
+    assert [word.text for word in translated] == ["[fre]", "Guten", "Morgen.", "[fre]", "Wie", "geht's?"]
+    assert {word.language for word in translated} == {"fre"}
+    assert (translated[0].start_ms, translated[2].end_ms) == (0, 1000)
+    assert (translated[3].start_ms, translated[5].end_ms) == (2000, 3000)
+    assert all(a.end_ms <= b.start_ms for a, b in zip(translated, translated[1:], strict=False))
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("ger-fre=/x", "unknown language"), ("ger>fre", "needs '=<model directory>'"), ("xx>eng=/x", "unknown language")],
+)
+def test_a_bad_translation_setting_is_refused_clearly(value: str, message: str) -> None:
+    with pytest.raises(EngineError, match=message):
+        parse_models(value)
+
+
+def test_translation_settings_accept_terminology_codes() -> None:
+    assert list(parse_models("deu>fra=/srv/m")) == [("ger", "fre")]

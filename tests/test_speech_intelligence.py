@@ -1,0 +1,77 @@
+"""The real model on media the tests make: code-switching, translation, no speech."""
+
+from __future__ import annotations
+
+import pytest
+
+from aitasks.engines import translation
+from aitasks.models import Status, Task
+from aitasks.tasks import process_task
+from tests.fakes import FakeTranslator
+
+pytestmark = pytest.mark.django_db
+
+
+def run(user: object, url: str, **fields: object) -> dict:
+    task = Task.objects.create(owner=user, url=url, status=Status.PENDING, **fields)
+    process_task(str(task.pk))
+    task.refresh_from_db()
+    assert task.status == Status.SUCCESS, task.error
+    return task.to_dict()["result"]
+
+
+def test_each_language_of_a_code_switching_video_is_transcribed_in_its_own(user: object, media_server: object) -> None:
+    result = run(user, media_server.url("code-switching.mp4"))
+    assert result["languages"] == ["eng", "ger"]
+    by_language = {
+        code: " ".join(cue["text"] for cue in result["subtitles"] if cue["language"] == code) for code in ("eng", "ger")
+    }
+    assert "weather" in by_language["eng"].lower() and "see you next week" in by_language["eng"].lower()
+    assert "heute sprechen wir" in by_language["ger"].lower()
+    assert "Bahn" in by_language["ger"]
+    # English, then German, then English again, in time order.
+    runs = [cue["language"] for cue in result["subtitles"]]
+    assert runs[0] == "eng" and runs[-1] == "eng" and "ger" in runs
+    assert [entry["language"] for entry in result["language_detection"]] == ["eng", "ger"]
+
+
+def test_an_explicit_audio_language_skips_detection(user: object, media_server: object) -> None:
+    result = run(user, media_server.url("code-switching.mp4"), audio_language="eng")
+    assert result["languages"] == ["eng"]
+    assert {cue["language"] for cue in result["subtitles"]} == {"eng"}
+
+
+def test_spanish_speech_is_translated_to_english_by_whisper(user: object, media_server: object) -> None:
+    result = run(user, media_server.url("spanish.mp4"), audio_language="spa", subtitles_language="eng")
+    assert result["languages"] == ["spa", "eng"]
+    text = result["concatenated_text"].lower()
+    assert "good morning" in text and "today" in text and "weather" in text, text
+    assert {cue["language"] for cue in result["subtitles"]} == {"eng"}
+
+
+def test_spanish_is_recognised_without_being_told(user: object, media_server: object) -> None:
+    result = run(user, media_server.url("spanish.mp4"))
+    assert result["languages"] == ["spa"]
+    assert "buenos días" in result["concatenated_text"].lower()
+
+
+@pytest.mark.parametrize("name", ["noise.mp4", "melody.mp4", "silence.mp4"])
+def test_noise_music_and_silence_produce_no_cues(user: object, media_server: object, name: str) -> None:
+    result = run(user, media_server.url(name))
+    assert result["speech_detected"] is False
+    assert result["subtitles"] == [] and result["concatenated_text"] == ""
+
+
+def test_an_installed_text_model_translates_whispers_english(user: object, media_server: object, settings) -> None:
+    settings.AITASKS_TRANSLATION_BACKEND = "tests.fakes.FakeTranslator"
+    settings.AITASKS_TRANSLATION_MODELS = "eng>fre=/srv/models/opus-mt-en-fr"
+    translation._translators.cache_clear()
+    FakeTranslator.calls.clear()
+    try:
+        result = run(user, media_server.url("spanish.mp4"), audio_language="spa", subtitles_language="fre")
+    finally:
+        translation._translators.cache_clear()
+    assert result["languages"] == ["spa", "fre"]
+    assert result["concatenated_text"].startswith("[fre] Good morning")  # Whisper's English, then the model
+    assert {cue["language"] for cue in result["subtitles"]} == {"fre"}
+    assert FakeTranslator.calls and all("good morning" in " ".join(c).lower() for c in FakeTranslator.calls[:1])
