@@ -160,8 +160,9 @@ AITASKS_ENGINE = envstr("AITASKS_ENGINE", "aitasks.engines.whisper.FasterWhisper
 # "base" is the multilingual Whisper base model shipped in PyPI packages; anything else is
 # the path of a CTranslate2 Whisper model directory that the operator provides.
 AITASKS_WHISPER_MODEL = envstr("AITASKS_WHISPER_MODEL", "base")
-AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "cpu")
-AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "int8")
+# "auto": CUDA with float16 where CTranslate2 sees a GPU, else the CPU with int8.
+AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "auto")
+AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "auto")
 AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)  # 0: all cores
 AITASKS_WHISPER_BATCH_SIZE = envint("AITASKS_WHISPER_BATCH_SIZE", 8, minimum=1)
 AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)

@@ -70,10 +70,13 @@ class CTranslate2Translator:
             raise EngineError(
                 f"translation model {self.directory} lacks source.spm/target.spm or sentencepiece.bpe.model"
             )
+        from .whisper import resolve_device
+
+        device, compute_type = resolve_device(settings.AITASKS_WHISPER_DEVICE, settings.AITASKS_WHISPER_COMPUTE_TYPE)
         self._translator = ctranslate2.Translator(
             str(self.directory),
-            device=settings.AITASKS_WHISPER_DEVICE,
-            compute_type=settings.AITASKS_WHISPER_COMPUTE_TYPE,
+            device=device,
+            compute_type=compute_type,
             intra_threads=settings.AITASKS_WHISPER_CPU_THREADS or os.cpu_count() or 1,
         )
 

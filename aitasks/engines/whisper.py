@@ -6,6 +6,7 @@ times let `subtitles.py` rebuild cues (batched segments run up to 30 s).
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ import numpy as np
 
 from .base import EngineError, Segment, Word
 from .model_files import model_directory
+
+logger = logging.getLogger(__name__)
 
 
 class FasterWhisperEngine:
@@ -55,21 +58,36 @@ class FasterWhisperEngine:
         )
 
     def load(self) -> None:
-        from faster_whisper import BatchedInferencePipeline, WhisperModel
+        from faster_whisper import BatchedInferencePipeline
 
         directory = model_directory(self.model, self.cache_dir)
+        device, compute_type = resolve_device(self.device, self.compute_type)
+        try:
+            self._whisper = self._open(directory, device, compute_type)
+        except EngineError:
+            if self.device != "auto" or device == "cpu":
+                raise
+            # "auto" saw a GPU it cannot use (e.g. no CUDA 12 cuBLAS/cuDNN): run on the CPU.
+            logger.warning("cannot use the GPU, falling back to the CPU", exc_info=True)
+            device, compute_type = resolve_device("cpu", self.compute_type)
+            self._whisper = self._open(directory, device, compute_type)
+        self.device, self.compute_type = device, compute_type
+        self._batched = BatchedInferencePipeline(self._whisper)
+
+    def _open(self, directory: Path, device: str, compute_type: str) -> Any:
+        from faster_whisper import WhisperModel
+
         try:
             # A directory path never touches a model hub; local_files_only makes sure of it.
-            self._whisper = WhisperModel(
+            return WhisperModel(
                 str(directory),
-                device=self.device,
-                compute_type=self.compute_type,
+                device=device,
+                compute_type=compute_type,
                 cpu_threads=self.cpu_threads,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError) as error:
-            raise EngineError(f"cannot load model {directory} on {self.device}/{self.compute_type}: {error}") from None
-        self._batched = BatchedInferencePipeline(self._whisper)
+            raise EngineError(f"cannot load model {directory} on {device}/{compute_type}: {error}") from None
 
     @property
     def is_multilingual(self) -> bool:
@@ -114,6 +132,17 @@ class FasterWhisperEngine:
                 if word.word.strip()
             )
             yield Segment(_ms(segment.start), _ms(segment.end), segment.text, words)
+
+
+def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
+    """ "auto" means the GPU when CTranslate2 sees one (float16 there), else the CPU (int8)."""
+    if device == "auto":
+        import ctranslate2
+
+        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    if compute_type == "auto":
+        compute_type = "float16" if device == "cuda" else "int8"
+    return device, compute_type
 
 
 def _ms(seconds: float) -> int:
