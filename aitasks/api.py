@@ -44,8 +44,12 @@ class BadRequest(Exception):
     pass
 
 
-def api_endpoint(*methods: str) -> Callable[[View], View]:
-    """Method check, API key authentication and JSON errors for every API view."""
+def api_endpoint(*methods: str, allow_session: bool = False) -> Callable[[View], View]:
+    """Method check, API key authentication and JSON errors for every API view.
+
+    `allow_session`: a logged-in dashboard user may call it too (media files that a browser's
+    <video> element fetches, with no way to send an API key).
+    """
 
     def decorator(view: View) -> View:
         @csrf_exempt
@@ -56,11 +60,12 @@ def api_endpoint(*methods: str) -> Callable[[View], View]:
                 response["Allow"] = ", ".join(methods)
                 return response
             api_key = authenticate(request)
-            if api_key is None:
+            if api_key is not None:
+                request.user = api_key.user
+            elif not (allow_session and request.user.is_authenticated):
                 response = error("invalid or missing API key", status=401)
                 response["WWW-Authenticate"] = "APIKey"
                 return response
-            request.user = api_key.user
             try:
                 return view(request, *args, **kwargs)
             except BadRequest as problem:
@@ -71,7 +76,8 @@ def api_endpoint(*methods: str) -> Callable[[View], View]:
     return decorator
 
 
-def json_body(request: HttpRequest) -> dict[str, Any]:
+def json_body(request: HttpRequest, strings_only: bool = True) -> dict[str, Any]:
+    """The request's JSON object, with null values dropped; BadRequest says what is wrong."""
     content_type = request.content_type or ""
     if content_type != "application/json":
         raise BadRequest("Content-Type must be application/json")
@@ -82,7 +88,7 @@ def json_body(request: HttpRequest) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("the JSON body must be an object")
     for key, value in body.items():
-        if value is not None and not isinstance(value, str):
+        if strings_only and value is not None and not isinstance(value, str):
             raise BadRequest(f"{key}: must be a string")
     return {key: value for key, value in body.items() if value is not None}
 

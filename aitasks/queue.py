@@ -16,3 +16,8 @@ def enqueue(task: Task) -> None:
         task.transition(Status.PENDING)
 
     transaction.on_commit(send)
+
+
+def enqueue_call(function: str, *args: object) -> None:
+    """Queue any worker function (a dotted path) once the surrounding transaction commits."""
+    transaction.on_commit(lambda: async_task(function, *args, group="aitasks"))

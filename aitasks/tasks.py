@@ -18,9 +18,9 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from . import queue
+from . import queue, videos
 from .engines.base import EngineError
-from .models import FINAL_STATUSES, Status, Task
+from .models import FINAL_STATUSES, Status, Task, Video, VideoStatus
 from .pipeline.errors import PipelineError, Revoked
 from .pipeline.runner import Job, run_pipeline
 
@@ -62,12 +62,17 @@ def process_task(task_id: str) -> str:
         return "skipped: not waiting to run"
     workdir = workdir_for(task)
     workdir.mkdir(parents=True, exist_ok=True)
+    video = task.video
+    if task.video_id is not None and (video is None or not video.has_file):
+        task.fail("the video's file is no longer available")
+        return "failure"
     job = Job(
         url=task.url,
         workdir=workdir,
         audio_language=task.audio_language,
         subtitles_language=task.subtitles_language,
         max_duration_s=settings.AITASKS_MAX_DURATION_S,
+        local_file=video.file_path if video is not None else None,
     )
     try:
         outcome = run_pipeline(job, _ProgressReporter(task))
@@ -86,8 +91,17 @@ def process_task(task_id: str) -> str:
         return _retry_or_fail(task, "internal error while processing the task")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues))
+    if task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues)):
+        videos.attach_result(task)
     return "success"
+
+
+def copy_video(video_id: int) -> str:
+    video = Video.objects.filter(pk=video_id, status=VideoStatus.PENDING).first()
+    if video is None:
+        return "skipped: not waiting to be copied"
+    videos.copy_origin(video)
+    return "copied"
 
 
 def _retry_or_fail(task: Task, reason: str) -> str:

@@ -25,6 +25,8 @@ class Job:
     audio_language: str = ""  # ISO-639-2/B, "" to detect
     subtitles_language: str = ""  # ISO-639-2/B, "" for the spoken language
     max_duration_s: float = 4 * 3600
+    # A video stored by this service: read it in place instead of downloading `url`.
+    local_file: Path | None = None
     fetch_policy: fetch.FetchPolicy = field(default_factory=fetch.FetchPolicy.from_settings)
 
 
@@ -52,19 +54,23 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
     if job.audio_language:
         translate.plan(job.audio_language, job.subtitles_language)  # refuse an unsupported pair early
 
-    report(STAGE_START["download"], "download")
-    origin = job.workdir / "origin"
-    download_share = STAGE_START["audio"] - STAGE_START["download"]
+    if job.local_file is None:
+        report(STAGE_START["download"], "download")
+        origin = job.workdir / "origin"
+        download_share = STAGE_START["audio"] - STAGE_START["download"]
 
-    def on_download(done: int, total: int | None) -> None:
-        if total:
-            report(STAGE_START["download"] + int(download_share * min(done, total) / total), "download")
+        def on_download(done: int, total: int | None) -> None:
+            if total:
+                report(STAGE_START["download"] + int(download_share * min(done, total) / total), "download")
 
-    fetch.download(job.url, origin, job.fetch_policy, on_download)
+        fetch.download(job.url, origin, job.fetch_policy, on_download)
+    else:
+        origin = job.local_file
 
     report(STAGE_START["audio"], "audio")
     samples = audio.decode_first_audio_track(origin, job.max_duration_s)
-    origin.unlink(missing_ok=True)  # the original is not needed past this point
+    if job.local_file is None:
+        origin.unlink(missing_ok=True)  # the downloaded original is not needed past this point
     duration_ms = audio.duration_ms(samples)
 
     report(STAGE_START["speech"], "speech")

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import hashlib
-import hmac
-import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +10,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from .pipeline.subtitles import Cue, format_timestamp, full_text, render_vtt
+from ..pipeline.subtitles import Cue, format_timestamp, full_text, render_vtt
 
 
 class Status(models.TextChoices):
@@ -59,6 +56,11 @@ class Task(models.Model):
     subtitles_language = models.CharField(max_length=3, blank=True)
     client_user_id = models.CharField(max_length=256, blank=True)
     client_entity_data = models.TextField(max_length=4096, blank=True)
+    # For a video hosted here: the worker reads its stored file, and the result becomes one of
+    # its subtitles (client_entity_data carries the video id, as Gcore does).
+    video = models.ForeignKey(
+        "aitasks.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="ai_tasks"
+    )
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     progress = models.PositiveSmallIntegerField(default=0)
@@ -235,59 +237,3 @@ def _iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-class ApiKeyQuerySet(models.QuerySet["ApiKey"]):
-    def active(self) -> ApiKeyQuerySet:
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
-
-
-class ApiKey(models.Model):
-    """An API key; only its SHA-256 is stored (keys are random, 256 bits: no slow hash needed)."""
-
-    PREFIX_LENGTH = 12
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=PREFIX_LENGTH, db_index=True, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ApiKeyQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = "API key"
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
-
-    @classmethod
-    def issue(cls, user: Any, name: str = "") -> tuple[ApiKey, str]:
-        """Create a key for `user`; the plain key is returned once and never stored."""
-        key = "ait_" + secrets.token_urlsafe(32)
-        api_key = cls.objects.create(user=user, name=name, prefix=key[: cls.PREFIX_LENGTH], key_hash=_hash_key(key))
-        return api_key, key
-
-    @classmethod
-    def authenticate(cls, key: str) -> ApiKey | None:
-        digest = _hash_key(key)
-        for candidate in cls.objects.active().filter(prefix=key[: cls.PREFIX_LENGTH]).select_related("user"):
-            if hmac.compare_digest(candidate.key_hash, digest):
-                now = timezone.now()
-                if not candidate.last_used_at or now - candidate.last_used_at > _LAST_USED_RESOLUTION:
-                    ApiKey.objects.filter(pk=candidate.pk).update(last_used_at=now)
-                return candidate
-        return None
-
-    def revoke(self) -> None:
-        self.revoked_at = timezone.now()
-        self.save(update_fields=["revoked_at"])
-
-
-_LAST_USED_RESOLUTION = timedelta(minutes=1)  # spare the database a write per API call

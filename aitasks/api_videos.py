@@ -1,0 +1,176 @@
+"""Gcore's video API (`/streaming/videos`, `.../subtitles`), as the official SDK uses it.
+
+Videos are copied from an origin URL (or uploaded in the dashboard) into the service's own
+storage; `mp4_url` serves the stored file with range requests to its owner. Subtitles are
+WebVTT (SRT is accepted and converted); asking for `auto_transcribe_audio_language` instead
+of `vtt` starts AI subtitles for the video.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+from . import ranges, videos
+from .api import api_endpoint, error, form_error, json_body
+from .forms_videos import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
+from .models import Subtitle, Video, VideoStatus
+from .subtitle_files import InvalidSubtitles, to_vtt
+
+DEFAULT_PER_PAGE = 10
+
+
+def _base_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _own_video(request: HttpRequest, video_id: int) -> Video | None:
+    return Video.objects.filter(pk=video_id, owner=request.user).first()
+
+
+def _not_found() -> JsonResponse:
+    return error("not found", status=404)
+
+
+@api_endpoint("GET", "POST")
+def video_collection(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _create_video(request)
+    form = VideoListForm(request.GET)
+    if not form.is_valid():
+        return form_error(form)
+    queryset = Video.objects.filter(owner=request.user)
+    if form.cleaned_data.get("search"):
+        term = form.cleaned_data["search"]
+        queryset = queryset.filter(Q(name__icontains=term) | Q(description__icontains=term))
+    if form.cleaned_data.get("status"):
+        queryset = queryset.filter(status=form.cleaned_data["status"])
+    page = form.cleaned_data.get("page") or 1
+    per_page = form.cleaned_data.get("per_page") or DEFAULT_PER_PAGE
+    total = queryset.count()
+    items = queryset[(page - 1) * per_page : page * per_page]
+    response = JsonResponse([video.to_dict(_base_url(request)) for video in items], safe=False)
+    response["X-Total-Count"] = str(total)
+    return response
+
+
+def _create_video(request: HttpRequest) -> HttpResponse:
+    body = json_body(request, strings_only=False)
+    # The SDK wraps the fields in {"video": {...}}; Gcore's how-to posts them flat.
+    fields = body.get("video", body)
+    if not isinstance(fields, dict):
+        return error("video: must be an object")
+    form = VideoForm(_known(fields, VideoForm))
+    if not form.is_valid():
+        return form_error(form)
+    video = Video.objects.create(owner=request.user, **form.cleaned_data)
+    if video.origin_url:
+        videos.start_copy(video)
+        video.refresh_from_db()
+    return JsonResponse(video.to_dict(_base_url(request)))
+
+
+def _known(fields: dict[str, Any], form_class: type) -> dict[str, Any]:
+    """The fields a form knows (the SDK may send many Gcore fields that do not apply here)."""
+    return {name: value for name, value in fields.items() if name in form_class.base_fields and value is not None}
+
+
+@api_endpoint("GET", "PATCH", "DELETE")
+def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = _own_video(request, video_id)
+    if video is None:
+        return _not_found()
+    if request.method == "DELETE":
+        videos.delete_video(video)
+        return HttpResponse(status=204)
+    if request.method == "PATCH":
+        fields = json_body(request, strings_only=False)
+        current = {name: getattr(video, name) for name in VideoForm.base_fields if name != "origin_url"}
+        form = VideoForm({**{k: v for k, v in current.items() if v is not None}, **_known(fields, VideoForm)})
+        if not form.is_valid():
+            return form_error(form)
+        for name in current:
+            setattr(video, name, form.cleaned_data[name])
+        video.save()
+    return JsonResponse(video.to_dict(_base_url(request)))
+
+
+@api_endpoint("GET", allow_session=True)
+def video_mp4(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = _own_video(request, video_id)
+    if video is None or not video.has_file:
+        return _not_found()
+    return ranges.serve(request, video.file_path)
+
+
+@api_endpoint("GET", "POST")
+def subtitle_collection(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = _own_video(request, video_id)
+    if video is None:
+        return _not_found()
+    if request.method == "GET":
+        return JsonResponse([subtitle.to_dict() for subtitle in video.subtitles.all()], safe=False)
+    body = json_body(request)
+    if "auto_transcribe_audio_language" in body and "vtt" not in body:
+        return _start_ai_subtitles(video, body)
+    form = SubtitleForm(body)
+    if not form.is_valid():
+        return form_error(form)
+    if not form.cleaned_data["language"] or not form.cleaned_data["vtt"]:
+        return error("language and vtt are required (or auto_transcribe_audio_language for AI subtitles)")
+    try:
+        vtt = to_vtt(form.cleaned_data["vtt"])
+    except InvalidSubtitles as problem:
+        return error(f"vtt: {problem}")
+    language = form.cleaned_data["language"]
+    subtitle = Subtitle.objects.create(
+        video=video, language=language, vtt=vtt, name=form.cleaned_data["name"] or _language_name(language)
+    )
+    return JsonResponse(subtitle.to_dict())
+
+
+def _start_ai_subtitles(video: Video, body: dict[str, Any]) -> HttpResponse:
+    form = AutoSubtitlesForm(body)
+    if not form.is_valid():
+        return form_error(form)
+    if video.status != VideoStatus.READY:
+        return error("the video has no stored file yet: AI subtitles start once it is ready")
+    targets = video_targets(form.cleaned_data["auto_translate_subtitles_language"])
+    tasks = videos.start_ai_subtitles(video, form.cleaned_data["auto_transcribe_audio_language"], targets)
+    return JsonResponse({"ai_task_ids": [str(task.pk) for task in tasks]})
+
+
+def video_targets(value: str) -> list[str]:
+    return Video(auto_translate_subtitles_language=value).translation_targets()
+
+
+def _language_name(code: str) -> str:
+    from . import languages
+
+    return languages.get(code).name
+
+
+@api_endpoint("GET", "PATCH", "DELETE")
+def subtitle_detail(request: HttpRequest, video_id: int, subtitle_id: int) -> HttpResponse:
+    subtitle = Subtitle.objects.filter(pk=subtitle_id, video_id=video_id, video__owner=request.user).first()
+    if subtitle is None:
+        return _not_found()
+    if request.method == "DELETE":
+        subtitle.delete()
+        return HttpResponse(status=204)
+    if request.method == "PATCH":
+        form = SubtitleForm(json_body(request))
+        if not form.is_valid():
+            return form_error(form)
+        data = form.cleaned_data
+        if data["vtt"]:
+            try:
+                subtitle.vtt = to_vtt(data["vtt"])
+            except InvalidSubtitles as problem:
+                return error(f"vtt: {problem}")
+        subtitle.name = data["name"] or subtitle.name
+        subtitle.language = data["language"] or subtitle.language
+        subtitle.save()
+    return JsonResponse(subtitle.to_dict())

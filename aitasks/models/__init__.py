@@ -1,0 +1,22 @@
+"""The app's models, one module per resource."""
+
+from __future__ import annotations
+
+from .keys import ApiKey
+from .tasks import FINAL_STATUSES, TRANSITIONS, UNFINISHED_STATUSES, Status, Task, TaskName, sources_of
+from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
+
+__all__ = [
+    "DEFAULT_TRANSLATIONS",
+    "Subtitle",
+    "Video",
+    "VideoStatus",
+    "FINAL_STATUSES",
+    "TRANSITIONS",
+    "UNFINISHED_STATUSES",
+    "ApiKey",
+    "Status",
+    "Task",
+    "TaskName",
+    "sources_of",
+]

@@ -1,0 +1,128 @@
+"""Videos hosted by the service (Gcore's `/streaming/videos`) and their subtitle tracks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from .tasks import _iso
+
+
+class VideoStatus(models.TextChoices):
+    EMPTY = "empty", "Empty"  # created without a file yet
+    PENDING = "pending", "Copying"  # the origin is being copied
+    VIEWABLE = "viewable", "Viewable"
+    READY = "ready", "Ready"
+    ERROR = "error", "Error"
+
+
+# Gcore's shorthand for "translate the subtitles into the usual languages".
+DEFAULT_TRANSLATIONS = ("eng", "fre", "ger")
+
+
+class Video(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos")
+    name = models.CharField(max_length=255)
+    description = models.TextField(max_length=4096, blank=True)
+    status = models.CharField(max_length=16, choices=VideoStatus.choices, default=VideoStatus.EMPTY, db_index=True)
+    error = models.TextField(blank=True)
+    origin_url = models.CharField(max_length=2048, blank=True)
+    origin_size = models.BigIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    client_user_id = models.BigIntegerField(null=True, blank=True)
+    # "disable", "auto" or an ISO-639-2/B code; and "disable", or B codes joined by commas.
+    auto_transcribe_audio_language = models.CharField(max_length=16, default="disable")
+    auto_translate_subtitles_language = models.CharField(max_length=512, default="disable")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.pk})"
+
+    @property
+    def directory(self) -> Path:
+        return settings.AITASKS_DATA_DIR / "videos" / str(self.pk)
+
+    @property
+    def file_path(self) -> Path:
+        return self.directory / "video.mp4"
+
+    @property
+    def has_file(self) -> bool:
+        return self.status in (VideoStatus.VIEWABLE, VideoStatus.READY) and self.file_path.is_file()
+
+    def mp4_path(self) -> str:
+        return reverse("api-video-mp4", args=[self.pk])
+
+    def to_dict(self, base_url: str) -> dict[str, Any]:
+        """The video as Gcore's API shows it (api-contract §2)."""
+        converted = []
+        if self.has_file:
+            converted.append(
+                {
+                    "id": 1,
+                    "name": "origin",
+                    "width": self.width,
+                    "height": self.height,
+                    "mp4_url": base_url + self.mp4_path(),
+                    "size": self.origin_size,
+                    "progress": 100,
+                    "status": "complete",
+                }
+            )
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "description": self.description,
+            "status": self.status,
+            "error": self.error or None,
+            "origin_url": self.origin_url or None,
+            "origin_size": self.origin_size,
+            "origin_video_duration": self.duration_ms,
+            "duration": self.duration_ms,
+            "converted_videos": converted,
+            "client_id": self.owner_id,
+            "client_user_id": self.client_user_id,
+            "auto_transcribe_audio_language": self.auto_transcribe_audio_language,
+            "auto_translate_subtitles_language": self.auto_translate_subtitles_language,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+        }
+
+    def translation_targets(self) -> list[str]:
+        value = self.auto_translate_subtitles_language
+        if value in ("", "disable"):
+            return []
+        if value == "default":
+            return list(DEFAULT_TRANSLATIONS)
+        return [code for code in value.split(",") if code]
+
+
+class Subtitle(models.Model):
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="subtitles")
+    name = models.CharField(max_length=255)
+    language = models.CharField(max_length=3)
+    vtt = models.TextField()
+    # The AI task that wrote it, when it was generated.
+    task = models.ForeignKey("aitasks.Task", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} [{self.language}]"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.pk, "name": self.name, "language": self.language, "vtt": self.vtt}
