@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import api, api_videos
+from . import api, api_videos, views
 
 # No trailing slashes: the official SDK never sends one.
 urlpatterns = [
@@ -21,4 +21,16 @@ urlpatterns = [
         api_videos.subtitle_detail,
         name="api-subtitle",
     ),
+    # The dashboard.
+    path("", views.tasks_page, name="tasks"),
+    path("tasks/new", views.create_task, name="task-create"),
+    path("tasks/<uuid:task_id>", views.task_detail, name="task-detail"),
+    path("tasks/<uuid:task_id>/cancel", views.task_cancel, name="task-cancel"),
+    path("tasks/<uuid:task_id>/subtitles.<str:kind>", views.task_download, name="task-download"),
+    path("videos", views.videos_page, name="videos"),
+    path("videos/<int:video_id>", views.video_detail, name="video-detail"),
+    path("videos/<int:video_id>/delete", views.video_delete, name="video-delete"),
+    path("videos/<int:video_id>/subtitles", views.video_subtitles, name="video-subtitles"),
+    path("videos/<int:video_id>/subtitles/<int:subtitle_id>.vtt", views.subtitle_file, name="subtitle-file"),
+    path("videos/<int:video_id>/subtitles/<int:subtitle_id>/delete", views.subtitle_delete, name="subtitle-delete"),
 ]

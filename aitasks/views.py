@@ -1,0 +1,360 @@
+"""The dashboard: the Customer Portal's "AI tasks" page, and the videos pages.
+
+Every page works without JavaScript; with htmx, the table refreshes itself while tasks run,
+the Generate form answers in place and task details open in a dialog.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import DurationField, ExpressionWrapper, F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from . import queue, videos
+from .api import search_query
+from .dashboard_forms import EXAMPLE_URL, SORTS, GenerateTaskForm, SubtitleUploadForm, TaskFilterForm, VideoUploadForm
+from .models import UNFINISHED_STATUSES, Status, Subtitle, Task, Video, VideoStatus
+from .pipeline.subtitles import full_text, render_srt, render_vtt
+from .subtitle_files import InvalidSubtitles, to_vtt
+
+PAGE_SIZE = 20
+STATUS_LABELS = {
+    Status.RECEIVED: "Received",
+    Status.PENDING: "Pending",
+    Status.STARTED: "Processing",
+    Status.SUCCESS: "Success",
+    Status.FAILURE: "Failure",
+    Status.REVOKED: "Revoked",
+    Status.RETRY: "Retry",
+}
+
+
+# --- AI tasks ------------------------------------------------------------------------------
+
+
+def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task]:
+    tasks = Task.objects.filter(owner=request.user).annotate(
+        duration=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField())
+    )
+    data = form.cleaned_data if form.is_valid() else {}
+    if data.get("q"):
+        tasks = tasks.filter(search_query(data["q"]))
+    if data.get("status"):
+        tasks = tasks.filter(status=data["status"])
+    sort = data.get("sort") or "-created"
+    field = SORTS[sort.lstrip("-")]
+    ordering = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
+    return tasks.order_by(ordering, "-created_at")
+
+
+def _table_context(request: HttpRequest) -> dict[str, Any]:
+    form = TaskFilterForm(request.GET)
+    page = Paginator(_filtered_tasks(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = {key: value for key, value in request.GET.items() if key in ("q", "status", "sort") and value}
+    sort = (form.cleaned_data.get("sort") if form.is_valid() else None) or "-created"
+    return {
+        "filter_form": form,
+        "page": page,
+        "tasks": list(page.object_list),
+        "polling": any(task.status in UNFINISHED_STATUSES for task in page.object_list),
+        "sort": sort,
+        "query": urlencode(query),
+        "query_without_sort": urlencode({k: v for k, v in query.items() if k != "sort"}),
+        "page_query": urlencode({**query, "page": page.number}),
+        "columns": [
+            ("id", "ID"),
+            ("url", "URL"),
+            ("type", "Task type"),
+            ("language", "Languages"),
+            ("status", "Status"),
+            ("progress", "Progress"),
+            ("created", "Created"),
+            ("time", "Contributed time"),
+        ],
+    }
+
+
+@login_required
+@require_GET
+def tasks_page(request: HttpRequest) -> HttpResponse:
+    context = _table_context(request)
+    if request.htmx and request.htmx.target == "tasks-table":
+        response = render(request, "aitasks/_tasks_table.html", context)
+        if request.htmx.trigger == "tasks-table" and not context["polling"]:
+            # Everything visible has finished: the last refresh, then htmx stops asking.
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    initial = {"url": EXAMPLE_URL} if request.GET.get("example") else None
+    context["form"] = GenerateTaskForm(owner=request.user, initial=initial)
+    context["example_url"] = EXAMPLE_URL
+    return render(request, "aitasks/tasks.html", context)
+
+
+@login_required
+@require_POST
+def create_task(request: HttpRequest) -> HttpResponse:
+    form = GenerateTaskForm(request.POST, owner=request.user)
+    limit = settings.AITASKS_QUEUE_LIMIT
+    if form.is_valid() and Task.objects.filter(owner=request.user, status__in=UNFINISHED_STATUSES).count() >= limit:
+        form.add_error(None, f"Queue limit reached ({limit}), try later.")
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        video = data.pop("video")
+        if video is not None:
+            videos.start_ai_subtitles(
+                video,
+                data["audio_language"] or "auto",
+                [data["subtitles_language"]] if data["subtitles_language"] else [],
+            )
+        else:
+            task = Task.objects.create(owner=request.user, **data)
+            queue.enqueue(task)
+        if not request.htmx:
+            messages.success(request, "Task created: it appears in the table below.")
+            return redirect("tasks")
+        form = GenerateTaskForm(owner=request.user)
+        context = {**_table_context(request), "form": form, "example_url": EXAMPLE_URL, "created": True}
+        return render(request, "aitasks/_generate_response.html", context)
+    status = 200 if request.htmx else 400
+    if request.htmx:
+        return render(request, "aitasks/_generate_form.html", {"form": form, "example_url": EXAMPLE_URL}, status=status)
+    context = {**_table_context(request), "form": form, "example_url": EXAMPLE_URL}
+    return render(request, "aitasks/tasks.html", context, status=status)
+
+
+def _own_task(request: HttpRequest, task_id: uuid.UUID) -> Task:
+    return get_object_or_404(Task, pk=task_id, owner=request.user)
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    task = _own_task(request, task_id)
+    response_json = task.to_dict()
+    context = {
+        "task": task,
+        "cues": task.cues(),
+        "request_json": json.dumps(task.task_data(), indent=2, ensure_ascii=False),
+        "response_json": json.dumps(response_json, indent=2, ensure_ascii=False),
+        "video_src": _playable_source(task),
+        "language_detection": (task.result or {}).get("language_detection", []),
+    }
+    template = "aitasks/_task_dialog.html" if request.htmx else "aitasks/task_detail.html"
+    return render(request, template, context)
+
+
+def _playable_source(task: Task) -> str | None:
+    """Where the player finds the video: our stored file, or the origin URL of an MP4."""
+    if task.status != Status.SUCCESS:
+        return None
+    if task.video_id is not None:
+        return reverse("api-video-mp4", args=[task.video_id]) if task.video and task.video.has_file else None
+    path = task.url.split("?", 1)[0].lower()
+    return task.url if path.endswith((".mp4", ".m4v", ".webm", ".mov")) else None
+
+
+DOWNLOADS = {
+    "vtt": ("text/vtt; charset=utf-8", render_vtt),
+    "srt": ("application/x-subrip; charset=utf-8", render_srt),
+    "txt": ("text/plain; charset=utf-8", lambda cues: full_text(cues) + "\n"),
+}
+
+
+@login_required
+@require_GET
+def task_download(request: HttpRequest, task_id: uuid.UUID, kind: str) -> HttpResponse:
+    task = _own_task(request, task_id)
+    if kind not in DOWNLOADS or task.status != Status.SUCCESS:
+        raise Http404("no such download")
+    content_type, render_file = DOWNLOADS[kind]
+    response = HttpResponse(render_file(task.cues()), content_type=content_type)
+    if "inline" not in request.GET:  # the player's <track> reads it inline
+        response["Content-Disposition"] = f'attachment; filename="{_file_stem(task)}.{kind}"'
+    return response
+
+
+def _file_stem(task: Task) -> str:
+    name = (
+        Path(task.url.split("?", 1)[0]).stem if task.video_id is None else (task.video.name if task.video else "video")
+    )
+    language = task.subtitles_language or ((task.result or {}).get("languages") or ["und"])[0]
+    return f"{slugify(name)[:60] or 'subtitles'}.{language}"
+
+
+@login_required
+@require_POST
+def task_cancel(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    task = _own_task(request, task_id)
+    if task.revoke():
+        messages.success(request, "Task cancelled.")
+    else:
+        messages.error(request, "The task had already finished.")
+    if request.htmx:
+        return task_detail(request, task_id)
+    return redirect("task-detail", task_id=task.pk)
+
+
+# --- videos --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def videos_page(request: HttpRequest) -> HttpResponse:
+    form = VideoUploadForm()
+    if request.method == "POST":
+        form = VideoUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            video = _add_video(request, form)
+            if video is not None:
+                messages.success(request, f"“{video.name}” added.")
+                return redirect("video-detail", video_id=video.pk)
+    user_videos = Video.objects.filter(owner=request.user)
+    polling = user_videos.filter(status__in=[VideoStatus.PENDING]).exists()
+    context = {"form": form, "videos": user_videos, "polling": polling}
+    if request.htmx and request.htmx.target == "videos-table":
+        response = render(request, "aitasks/_videos_table.html", context)
+        if not polling:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return render(request, "aitasks/videos.html", context, status=400 if form.errors else 200)
+
+
+def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
+    data = form.cleaned_data
+    upload = data.get("file")
+    name = data.get("name") or (Path(upload.name).stem if upload else Path(data["origin_url"].split("?")[0]).stem)
+    fields = {
+        "name": name[:255] or "Untitled video",
+        "auto_transcribe_audio_language": data.get("auto_transcribe_audio_language") or "disable",
+        "auto_translate_subtitles_language": ",".join(data.get("auto_translate_subtitles_language") or []) or "disable",
+    }
+    if upload is None:
+        from .forms_videos import VideoForm
+
+        api_form = VideoForm({**fields, "origin_url": data["origin_url"]})
+        if not api_form.is_valid():
+            for field, errors in api_form.errors.items():
+                form.add_error("origin_url" if field == "origin_url" else None, errors)
+            return None
+        video = Video.objects.create(owner=request.user, **api_form.cleaned_data)
+        videos.start_copy(video)
+        return video
+    if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
+        form.add_error("file", f"The file is larger than {settings.AITASKS_MAX_UPLOAD_MB} MB.")
+        return None
+    video = Video.objects.create(owner=request.user, **fields)
+    # Django streamed the upload to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE): move it on.
+    scratch = Path(tempfile.mkdtemp(dir=_scratch_dir())) / "upload"
+    with scratch.open("wb") as target:
+        for chunk in upload.chunks():
+            target.write(chunk)
+    videos.store_file(video, scratch)
+    shutil.rmtree(scratch.parent, ignore_errors=True)
+    video.refresh_from_db()
+    if video.status == VideoStatus.ERROR:
+        messages.error(request, f"The file was not accepted: {video.error}.")
+    return video
+
+
+def _scratch_dir() -> Path:
+    directory = settings.AITASKS_DATA_DIR / "work"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _own_video(request: HttpRequest, video_id: int) -> Video:
+    return get_object_or_404(Video, pk=video_id, owner=request.user)
+
+
+@login_required
+@require_GET
+def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = _own_video(request, video_id)
+    tasks = video.ai_tasks.all()
+    context = {
+        "video": video,
+        "subtitles": video.subtitles.all(),
+        "tasks": tasks,
+        "subtitle_form": SubtitleUploadForm(),
+        "generate_form": GenerateTaskForm(owner=request.user),
+        "polling": video.status == VideoStatus.PENDING or any(t.status in UNFINISHED_STATUSES for t in tasks),
+    }
+    return render(request, "aitasks/video_detail.html", context)
+
+
+@login_required
+@require_POST
+def video_subtitles(request: HttpRequest, video_id: int) -> HttpResponse:
+    """Upload a subtitle file, or start AI subtitles, for a video."""
+    video = _own_video(request, video_id)
+    if "generate" in request.POST:
+        if video.status != VideoStatus.READY:
+            messages.error(request, "AI subtitles start once the video is ready.")
+        else:
+            audio = request.POST.get("audio_language") or "auto"
+            target = request.POST.get("subtitles_language") or ""
+            videos.start_ai_subtitles(video, audio, [target] if target else [])
+            messages.success(request, "AI subtitles started: they appear here when the task succeeds.")
+        return redirect("video-detail", video_id=video.pk)
+    form = SubtitleUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            vtt = to_vtt(form.cleaned_data["file"].read(6 * 1024 * 1024).decode("utf-8-sig", errors="replace"))
+        except InvalidSubtitles as problem:
+            messages.error(request, f"The subtitles were not accepted: {problem}.")
+        else:
+            language = form.cleaned_data["language"]
+            from . import languages
+
+            Subtitle.objects.create(
+                video=video, language=language, vtt=vtt, name=form.cleaned_data["name"] or languages.get(language).name
+            )
+            messages.success(request, "Subtitles added.")
+    else:
+        messages.error(request, "Choose a language and a WebVTT or SRT file.")
+    return redirect("video-detail", video_id=video.pk)
+
+
+@login_required
+@require_GET
+def subtitle_file(request: HttpRequest, video_id: int, subtitle_id: int) -> HttpResponse:
+    subtitle = get_object_or_404(Subtitle, pk=subtitle_id, video_id=video_id, video__owner=request.user)
+    response = HttpResponse(subtitle.vtt, content_type="text/vtt; charset=utf-8")
+    if "inline" not in request.GET:
+        name = f"{slugify(subtitle.video.name)[:60] or 'video'}.{subtitle.language}.vtt"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def subtitle_delete(request: HttpRequest, video_id: int, subtitle_id: int) -> HttpResponse:
+    subtitle = get_object_or_404(Subtitle, pk=subtitle_id, video_id=video_id, video__owner=request.user)
+    subtitle.delete()
+    messages.success(request, "Subtitles deleted.")
+    return redirect("video-detail", video_id=video_id)
+
+
+@login_required
+@require_POST
+def video_delete(request: HttpRequest, video_id: int) -> HttpResponse:
+    video = _own_video(request, video_id)
+    videos.delete_video(video)
+    messages.success(request, "Video deleted.")
+    return redirect("videos")

@@ -1,0 +1,170 @@
+"""The dashboard in a real browser: Playwright driving Debian's chromium, against a live
+server, with the worker running the queued tasks in the background as django-q2 would.
+
+Screenshots land in screenshots/ (git-ignored) for people to look at.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from aitasks.models import Status, Task
+from tests.conftest import run_queued_tasks
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+PASSWORD = "correct horse battery staple"
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    import os
+
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # between browser steps are ordinary blocking calls, which Django would otherwise refuse.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser: object, live_server: object, user: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("h1:has-text('AI tasks')")
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def worker() -> Iterator[None]:
+    """The queue's worker, in a thread: takes each queued message as django-q2 would."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        from django.db import connection
+
+        while not stop.is_set():
+            run_queued_tasks()
+            stop.wait(0.3)
+        connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)
+
+
+def shoot(page: object, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_an_editor_generates_subtitles_watches_them_finish_and_downloads_the_vtt(
+    page: object, media_server: object, worker: None
+) -> None:
+    page.fill("#id_url", media_server.url("english.mp4"))
+    page.select_option("#id_audio_language", "eng")
+    with page.expect_response(lambda response: "/tasks/new" in response.url):
+        page.click("button:has-text('Generate task')")
+    row = page.locator("#tasks-table tbody tr").first
+    assert "english.mp4" in row.inner_text()
+    # No reload: htmx polls the table until the task is final, then stops.
+    page.wait_for_selector("#tasks-table tbody tr[data-status=SUCCESS]", timeout=90_000)
+    assert "100%" in row.inner_text()
+    assert page.locator("#tasks-table[hx-trigger]").count() == 0  # polling ended
+    shoot(page, "tasks-page")
+
+    page.click("#tasks-table tbody tr >> a.task-link")
+    dialog = page.locator("#task-dialog")
+    dialog.wait_for(state="visible")
+    assert "/tasks/" in page.url  # the dialog has its own URL
+    assert "lazy dog" in dialog.locator(".cues").inner_text().lower()
+    assert dialog.locator("video track").count() == 1
+    dialog.locator("details.json summary").first.click()  # the Request
+    assert '"task_name": "transcription"' in dialog.locator("details.json pre").first.inner_text()
+    shoot(page, "task-dialog")
+
+    with page.expect_download() as download_info:
+        dialog.locator("a:has-text('Download VTT')").click()
+    download = download_info.value
+    assert download.suggested_filename == "english.eng.vtt"
+    content = Path(download.path()).read_text()
+    assert content.startswith("WEBVTT\n\n1\n00:00:0") and "lazy dog" in content.lower()
+
+    # The dialog's URL reloads as a page of its own.
+    page.reload()
+    assert "Task details" in page.locator("h2").first.inner_text()
+
+
+def test_validation_errors_show_next_to_the_fields(page: object) -> None:
+    page.fill("#id_url", "ftp://example.com/video.mp4")
+    page.click("button:has-text('Generate task')")
+    error = page.locator(".has-error .field-error")
+    error.wait_for()
+    assert "http" in error.inner_text()
+    assert not Task.objects.exists()
+    page.click("a.example-url")
+    assert page.input_value("#id_url").startswith("https://")
+
+
+def test_search_sort_and_filter(page: object, user: object, live_server: object) -> None:
+    Task.objects.create(
+        owner=user, url="http://cdn.example.com/alpha.mp4", status=Status.SUCCESS, text="quarterly numbers"
+    )
+    Task.objects.create(
+        owner=user, url="http://cdn.example.com/beta.mp4", status=Status.FAILURE, error="cannot download url: HTTP 404"
+    )
+    Task.objects.create(owner=user, url="http://cdn.example.com/gamma.mp4", status=Status.REVOKED)
+    page.goto(live_server.url + "/")
+    rows = page.locator("#tasks-table tbody tr")
+    assert rows.count() == 3
+
+    page.fill("#id_q", "quarterly")
+    page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 1")
+    assert "alpha.mp4" in rows.first.inner_text()
+
+    page.fill("#id_q", "")
+    page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 3")
+    page.click("th.col-url a")  # sort by URL: descending first
+    page.wait_for_function("document.querySelector('#tasks-table tbody tr').innerText.includes('gamma')")
+    page.click("th.col-url a")
+    page.wait_for_function("document.querySelector('#tasks-table tbody tr').innerText.includes('alpha')")
+    assert "sort=url" in page.url
+
+    page.select_option("#id_status", "FAILURE")
+    page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 1")
+    assert "HTTP 404" in rows.first.inner_text()
+    shoot(page, "tasks-filtered")
