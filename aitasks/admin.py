@@ -5,7 +5,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.http import HttpRequest
 
-from .models import ApiKey, Task
+from .models import ApiKey, Subtitle, Task, Video
 
 
 @admin.register(Task)
@@ -48,3 +48,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
         messages.warning(
             request, f"The new API key is {key} — copy it now: it is not stored and will not be shown again."
         )
+
+
+class SubtitleInline(admin.TabularInline):
+    model = Subtitle
+    fields = ("name", "language", "task", "created_at")
+    readonly_fields = ("task", "created_at")
+    extra = 0
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = ("id", "name", "owner", "status", "duration_ms", "origin_size", "created_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("name", "owner__username", "origin_url")
+    readonly_fields = ("status", "error", "origin_size", "duration_ms", "width", "height", "created_at", "updated_at")
+    inlines = [SubtitleInline]

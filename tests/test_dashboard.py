@@ -1,0 +1,249 @@
+"""Every dashboard view through the test client: full pages, htmx fragments, isolation."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HTTP_HX_REQUEST": "true"}
+RESULT = {
+    "cues": [{"start": 500, "end": 2500, "lines": ["Hello there."], "language": "eng"}],
+    "languages": ["eng"],
+    "speech_detected": True,
+}
+
+
+@pytest.fixture
+def browser(user: object) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def finished(owner: object, **fields: object) -> Task:
+    return Task.objects.create(
+        owner=owner, url="http://cdn.example.com/talks/keynote.mp4", status=Status.SUCCESS, result=RESULT, **fields
+    )
+
+
+@pytest.mark.parametrize("path", ["/", "/videos", "/tasks/00000000-0000-4000-8000-000000000000", "/videos/1"])
+def test_pages_need_a_login(path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login?next=")
+
+
+def test_the_login_page_logs_in(user: object) -> None:
+    client = Client()
+    response = client.post("/login", {"username": "alice", "password": "correct horse battery staple"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_forms_carry_csrf_protection(user: object) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    assert client.post("/tasks/new", {"url": "http://a.io/x.mp4", "task_name": "transcription"}).status_code == 403
+
+
+def test_the_tasks_page_shows_only_my_tasks(browser: Client, user: object, other_user: object) -> None:
+    mine = finished(user)
+    theirs = finished(other_user, client_user_id="secret")
+    page = browser.get("/").content.decode()
+    assert str(mine.pk)[:8] in page and str(theirs.pk)[:8] not in page
+    assert "Generate task" in page and "Select from uploaded videos" not in page  # no videos yet
+    assert "htmx" in page  # served from the package
+
+
+def test_the_video_picker_appears_once_a_video_is_ready(browser: Client, user: object) -> None:
+    Video.objects.create(owner=user, name="Ready one", status=VideoStatus.READY)
+    assert "Select from uploaded videos" in browser.get("/").content.decode()
+
+
+def test_the_table_fragment_polls_while_tasks_run_and_stops_when_all_are_final(browser: Client, user: object) -> None:
+    task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.STARTED, progress=55)
+    running = browser.get("/", HTTP_HX_TARGET="tasks-table", HTTP_HX_TRIGGER="tasks-table", **HTMX)
+    body = running.content.decode()
+    assert running.status_code == 200
+    assert 'hx-trigger="every 2s"' in body and "55%" in body and "<html" not in body
+    task.status = Status.SUCCESS
+    task.save()
+    done = browser.get("/", HTTP_HX_TARGET="tasks-table", HTTP_HX_TRIGGER="tasks-table", **HTMX)
+    assert done.status_code == 286
+    assert 'hx-trigger="every 2s"' not in done.content.decode()
+
+
+def test_the_table_sorts_searches_filters_and_pages(browser: Client, user: object) -> None:
+    for index in range(25):
+        Task.objects.create(owner=user, url=f"http://a.io/{index:02d}.mp4", status=Status.SUCCESS)
+    Task.objects.create(owner=user, url="http://a.io/zz.mp4", status=Status.FAILURE, text="budget meeting")
+    first = browser.get("/", {"sort": "url"}).content.decode()
+    assert first.index("a.io/00.mp4") < first.index("a.io/01.mp4")
+    assert "Page 1 of 2" in first
+    assert "a.io/00.mp4" not in browser.get("/", {"sort": "-url"}).content.decode()
+    searched = browser.get("/", {"q": "budget"}).content.decode()
+    assert "zz.mp4" in searched and "a.io/00.mp4" not in searched
+    failed = browser.get("/", {"status": "FAILURE"}).content.decode()
+    assert "zz.mp4" in failed and "1 task" in failed
+    assert browser.get("/", {"sort": "nonsense; drop table"}).status_code == 200  # falls back to newest first
+
+
+def test_generating_a_task_queues_it(browser: Client, user: object, django_capture_on_commit_callbacks) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            "/tasks/new",
+            {
+                "url": "http://a.io/talk.mp4",
+                "task_name": "transcription",
+                "audio_language": "ger",
+                "subtitles_language": "eng",
+            },
+        )
+    assert response.status_code == 302
+    task = Task.objects.get(owner=user)
+    assert (task.status, task.audio_language, task.subtitles_language) == (Status.PENDING, "ger", "eng")
+
+
+def test_generating_with_htmx_returns_the_form_and_the_table(browser: Client, user: object) -> None:
+    response = browser.post("/tasks/new", {"url": "http://a.io/talk.mp4", "task_name": "transcription"}, **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="generate-form"' in body and 'hx-swap-oob="true"' in body and "a.io/talk.mp4" in body
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"url": ""}, "Enter the URL of an MP4 file"),
+        ({"url": "ftp://a.io/x.mp4"}, "http"),
+        ({"url": "https://vimeo.com/123"}, "not video files"),
+        ({"url": "http://a.io/x.mp4", "audio_language": "xxx"}, "Select a valid choice"),
+    ],
+)
+def test_invalid_input_shows_errors_next_to_the_fields(browser: Client, data: dict, message: str) -> None:
+    full = browser.post("/tasks/new", {"task_name": "transcription", **data})
+    assert full.status_code == 400 and message in full.content.decode()
+    fragment = browser.post("/tasks/new", {"task_name": "transcription", **data}, **HTMX)
+    assert 'class="field-error"' in fragment.content.decode() and "<html" not in fragment.content.decode()
+    assert not Task.objects.exists()
+
+
+def test_task_details_as_a_page_and_as_a_dialog(browser: Client, user: object) -> None:
+    task = finished(user, audio_language="eng")
+    page = browser.get(f"/tasks/{task.pk}").content.decode()
+    assert "<html" in page and "Task details" in page and "Hello there." in page
+    assert 'kind="subtitles"' in page and "00:00:00.500" in page and "Download VTT" in page
+    assert "&quot;task_name&quot;: &quot;transcription&quot;" in page  # the request, as JSON
+    dialog = browser.get(f"/tasks/{task.pk}", **HTMX).content.decode()
+    assert "<html" not in dialog and "Task details" in dialog
+
+
+def test_downloads_are_real_files_with_sensible_names(browser: Client, user: object) -> None:
+    task = finished(user)
+    vtt = browser.get(f"/tasks/{task.pk}/subtitles.vtt")
+    assert vtt["Content-Disposition"] == 'attachment; filename="keynote.eng.vtt"'
+    assert vtt.content.decode() == "WEBVTT\n\n1\n00:00:00.500 --> 00:00:02.500\nHello there.\n\n"
+    srt = browser.get(f"/tasks/{task.pk}/subtitles.srt")
+    assert srt.content.decode() == "1\n00:00:00,500 --> 00:00:02,500\nHello there.\n\n"
+    assert browser.get(f"/tasks/{task.pk}/subtitles.txt").content.decode() == "Hello there.\n"
+    assert "Content-Disposition" not in browser.get(f"/tasks/{task.pk}/subtitles.vtt?inline=1")
+    assert browser.get(f"/tasks/{task.pk}/subtitles.exe").status_code == 404
+
+
+def test_cancel_revokes_an_unfinished_task(browser: Client, user: object) -> None:
+    task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.PENDING)
+    assert browser.post(f"/tasks/{task.pk}/cancel").status_code == 302
+    task.refresh_from_db()
+    assert task.status == Status.REVOKED
+    assert browser.get(f"/tasks/{task.pk}/cancel").status_code == 405
+
+
+def test_other_users_tasks_and_videos_are_not_found(browser: Client, other_user: object) -> None:
+    task = finished(other_user)
+    pending = Task.objects.create(owner=other_user, url="http://a.io/x.mp4", status=Status.PENDING)
+    video = Video.objects.create(owner=other_user, name="theirs", status=VideoStatus.READY)
+    subtitle = Subtitle.objects.create(video=video, name="x", language="eng", vtt="WEBVTT\n\n")
+    for response in (
+        browser.get(f"/tasks/{task.pk}"),
+        browser.get(f"/tasks/{task.pk}", **HTMX),
+        browser.get(f"/tasks/{task.pk}/subtitles.vtt"),
+        browser.post(f"/tasks/{pending.pk}/cancel"),
+        browser.get(f"/videos/{video.pk}"),
+        browser.post(f"/videos/{video.pk}/delete"),
+        browser.post(f"/videos/{video.pk}/subtitles", {"generate": "1"}),
+        browser.get(f"/videos/{video.pk}/subtitles/{subtitle.pk}.vtt"),
+        browser.post(f"/videos/{video.pk}/subtitles/{subtitle.pk}/delete"),
+        browser.get(f"/streaming/videos/{video.pk}/mp4"),
+    ):
+        assert response.status_code == 404
+    assert Task.objects.get(pk=pending.pk).status == Status.PENDING
+    assert Video.objects.filter(pk=video.pk).exists() and Subtitle.objects.filter(pk=subtitle.pk).exists()
+    assert "theirs" not in browser.get("/videos").content.decode()
+
+
+def test_uploading_a_video_stores_it_and_starts_ai_subtitles(
+    browser: Client, user: object, media_dir: object, django_capture_on_commit_callbacks
+) -> None:
+    upload = SimpleUploadedFile("town-hall.mp4", (media_dir / "english.mp4").read_bytes(), content_type="video/mp4")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            "/videos",
+            {"file": upload, "auto_transcribe_audio_language": "auto", "auto_translate_subtitles_language": ["eng"]},
+        )
+    video = Video.objects.get(owner=user)
+    assert response.status_code == 302 and response["Location"] == f"/videos/{video.pk}"
+    assert (video.name, video.status) == ("town-hall", VideoStatus.READY)
+    assert video.file_path.read_bytes() == (media_dir / "english.mp4").read_bytes()
+    assert video.ai_tasks.count() == 2
+    page = browser.get(f"/videos/{video.pk}").content.decode()
+    assert f'src="/streaming/videos/{video.pk}/mp4"' in page and "AI tasks for this video" in page
+
+
+def test_a_file_that_is_not_a_video_is_refused(browser: Client, user: object) -> None:
+    upload = SimpleUploadedFile("notes.mp4", b"<html>not a video</html>", content_type="video/mp4")
+    browser.post("/videos", {"file": upload, "auto_transcribe_audio_language": "disable"})
+    video = Video.objects.get(owner=user)
+    assert (video.status, video.error) == (VideoStatus.ERROR, "file is not a media file")
+
+
+def test_the_upload_form_needs_a_file_or_a_url(browser: Client) -> None:
+    response = browser.post("/videos", {"auto_transcribe_audio_language": "disable"})
+    assert response.status_code == 400 and "Choose a video file or give the URL" in response.content.decode()
+
+
+def test_subtitles_can_be_uploaded_downloaded_and_deleted(browser: Client, user: object) -> None:
+    video = Video.objects.create(owner=user, name="Keynote", status=VideoStatus.READY)
+    srt = SimpleUploadedFile("subs.srt", b"1\n00:00:01,000 --> 00:00:02,000\nHallo\n")
+    browser.post(f"/videos/{video.pk}/subtitles", {"language": "ger", "file": srt})
+    subtitle = Subtitle.objects.get(video=video)
+    assert (subtitle.name, subtitle.language) == ("German", "ger")
+    download = browser.get(f"/videos/{video.pk}/subtitles/{subtitle.pk}.vtt")
+    assert download["Content-Disposition"] == 'attachment; filename="keynote.ger.vtt"'
+    assert download.content.decode().startswith("WEBVTT")
+    bad = SimpleUploadedFile("subs.txt", b"just words")
+    response = browser.post(f"/videos/{video.pk}/subtitles", {"language": "eng", "file": bad}, follow=True)
+    assert "were not accepted" in response.content.decode()
+    browser.post(f"/videos/{video.pk}/subtitles/{subtitle.pk}/delete")
+    assert not Subtitle.objects.exists()
+
+
+def test_deleting_a_video_from_the_dashboard(browser: Client, user: object) -> None:
+    video = Video.objects.create(owner=user, name="Old", status=VideoStatus.READY)
+    assert browser.post(f"/videos/{video.pk}/delete")["Location"] == "/videos"
+    assert not Video.objects.exists()
+
+
+def test_the_videos_table_fragment_stops_polling_when_copies_are_done(browser: Client, user: object) -> None:
+    Video.objects.create(owner=user, name="Done", status=VideoStatus.READY)
+    response = browser.get("/videos", HTTP_HX_TARGET="videos-table", **HTMX)
+    assert response.status_code == 286 and "Done" in response.content.decode()
+
+
+def test_django_admin_for_staff(admin_client: Client, user: object) -> None:
+    finished(user)
+    for path in ("/admin/aitasks/task/", "/admin/aitasks/apikey/", "/admin/auth/user/", "/admin/aitasks/video/"):
+        assert admin_client.get(path).status_code == 200, path
