@@ -107,5 +107,5 @@ class VideoUploadForm(forms.Form):
 
 class SubtitleUploadForm(forms.Form):
     name = forms.CharField(max_length=255, required=False)
-    language = forms.ChoiceField(choices=languages.choices())
+    language = forms.ChoiceField(choices=languages.choices(), initial="eng")
     file = forms.FileField(label="WebVTT or SRT file")

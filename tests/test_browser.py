@@ -168,3 +168,27 @@ def test_search_sort_and_filter(page: object, user: object, live_server: object)
     page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 1")
     assert "HTTP 404" in rows.first.inner_text()
     shoot(page, "tasks-filtered")
+
+
+def test_an_editor_uploads_a_video_and_watches_it_with_ai_captions(
+    page: object, live_server: object, media_dir: Path, worker: None
+) -> None:
+    page.goto(live_server.url + "/videos")
+    page.set_input_files("#id_file", str(media_dir / "english.mp4"))
+    page.fill("#id_name", "Town hall")
+    page.select_option("#id_auto_transcribe_audio_language", "auto")
+    page.click("button:has-text('Add video')")
+    page.wait_for_selector("h1:has-text('Town hall')")
+    # The page refreshes itself while the AI task runs; the subtitle then appears as a track.
+    page.wait_for_selector(".subtitle-list li:has-text('English (AI)')", timeout=90_000)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video.player');"
+        " return v && v.readyState >= 1 && v.textTracks.length === 1 && v.textTracks[0].cues"
+        " && v.textTracks[0].cues.length > 0; }",
+        timeout=30_000,
+    )
+    first_cue = page.evaluate("document.querySelector('video.player').textTracks[0].cues[0].text")
+    assert "fox" in first_cue.lower()
+    duration = page.evaluate("document.querySelector('video.player').duration")
+    assert 8 < duration < 11
+    shoot(page, "video-page")
