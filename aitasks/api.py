@@ -230,3 +230,20 @@ def info(request: HttpRequest) -> HttpResponse:
     audio_language = request.GET.get("audio_language") or None
     subtitles_language = request.GET.get("subtitles_language") or None
     return JsonResponse({"supported": translate.is_supported(audio_language, subtitles_language)})
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for any URL: JSON under /streaming/ (API clients), Django's page elsewhere."""
+    if request.path.startswith("/streaming/"):
+        return error("not found", status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Exception("not found"))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/streaming/"):
+        return error("internal error", status=500)
+    from django.views.defaults import server_error as page_server_error
+
+    return page_server_error(request)

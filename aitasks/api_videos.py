@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from . import ranges, videos
-from .api import api_endpoint, error, form_error, json_body
+from .api import BadRequest, api_endpoint, error, form_error, json_body
 from .forms_videos import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
 from .models import Subtitle, Video, VideoStatus
 from .subtitle_files import InvalidSubtitles, to_vtt
@@ -26,8 +27,17 @@ def _base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/").rstrip("/")
 
 
-def _own_video(request: HttpRequest, video_id: int) -> Video | None:
-    return Video.objects.filter(pk=video_id, owner=request.user).first()
+MAX_ID = 2**63 - 1
+
+
+def _object_id(value: str) -> int | None:
+    """An id from the path: a positive integer the database can hold, else None (404)."""
+    return int(value) if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ID else None
+
+
+def _own_video(request: HttpRequest, video_id: str) -> Video | None:
+    pk = _object_id(video_id)
+    return Video.objects.filter(pk=pk, owner=request.user).first() if pk else None
 
 
 def _not_found() -> JsonResponse:
@@ -73,12 +83,24 @@ def _create_video(request: HttpRequest) -> HttpResponse:
 
 
 def _known(fields: dict[str, Any], form_class: type) -> dict[str, Any]:
-    """The fields a form knows (the SDK may send many Gcore fields that do not apply here)."""
-    return {name: value for name, value in fields.items() if name in form_class.base_fields and value is not None}
+    """The fields a form knows (the SDK may send many Gcore fields that do not apply here),
+    each of the JSON type the form expects."""
+    known = {}
+    for name, value in fields.items():
+        field = form_class.base_fields.get(name)
+        if field is None or value is None:
+            continue
+        if isinstance(field, forms.IntegerField):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise BadRequest(f"{name}: must be an integer")
+        elif not isinstance(value, str):
+            raise BadRequest(f"{name}: must be a string")
+        known[name] = value
+    return known
 
 
 @api_endpoint("GET", "PATCH", "DELETE")
-def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
+def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
     video = _own_video(request, video_id)
     if video is None:
         return _not_found()
@@ -98,7 +120,7 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
 
 
 @api_endpoint("GET", allow_session=True)
-def video_mp4(request: HttpRequest, video_id: int) -> HttpResponse:
+def video_mp4(request: HttpRequest, video_id: str) -> HttpResponse:
     video = _own_video(request, video_id)
     if video is None or not video.has_file:
         return _not_found()
@@ -106,7 +128,7 @@ def video_mp4(request: HttpRequest, video_id: int) -> HttpResponse:
 
 
 @api_endpoint("GET", "POST")
-def subtitle_collection(request: HttpRequest, video_id: int) -> HttpResponse:
+def subtitle_collection(request: HttpRequest, video_id: str) -> HttpResponse:
     video = _own_video(request, video_id)
     if video is None:
         return _not_found()
@@ -153,8 +175,9 @@ def _language_name(code: str) -> str:
 
 
 @api_endpoint("GET", "PATCH", "DELETE")
-def subtitle_detail(request: HttpRequest, video_id: int, subtitle_id: int) -> HttpResponse:
-    subtitle = Subtitle.objects.filter(pk=subtitle_id, video_id=video_id, video__owner=request.user).first()
+def subtitle_detail(request: HttpRequest, video_id: str, subtitle_id: str) -> HttpResponse:
+    video_pk, subtitle_pk = _object_id(video_id), _object_id(subtitle_id)
+    subtitle = Subtitle.objects.filter(pk=subtitle_pk, video_id=video_pk, video__owner=request.user).first()
     if subtitle is None:
         return _not_found()
     if request.method == "DELETE":

@@ -53,7 +53,7 @@ ORDERINGS = ("task_id", "status", "task_name", "started_at", "created_at")
 
 
 class TaskListForm(forms.Form):
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
     limit = forms.IntegerField(min_value=1, max_value=100, required=False)
     ordering = forms.CharField(required=False)
     status = forms.ChoiceField(choices=Status.choices, required=False)

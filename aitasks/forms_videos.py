@@ -34,7 +34,7 @@ class VideoForm(forms.Form):
     name = forms.CharField(max_length=255)
     description = forms.CharField(max_length=4096, required=False)
     origin_url = forms.CharField(max_length=2048, required=False)
-    client_user_id = forms.IntegerField(required=False, min_value=0)
+    client_user_id = forms.IntegerField(required=False, min_value=0, max_value=2**63 - 1)
     auto_transcribe_audio_language = forms.CharField(max_length=16, required=False)
     auto_translate_subtitles_language = forms.CharField(max_length=512, required=False)
 
@@ -62,7 +62,7 @@ class VideoForm(forms.Form):
 
 
 class VideoListForm(forms.Form):
-    page = forms.IntegerField(min_value=1, required=False)
+    page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
     per_page = forms.IntegerField(min_value=1, max_value=100, required=False)
     search = forms.CharField(max_length=200, required=False)
     status = forms.ChoiceField(choices=VideoStatus.choices, required=False)

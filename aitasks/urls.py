@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import api, api_videos, views
+from . import api, api_videos, openapi, views
 
 # No trailing slashes: the official SDK never sends one.
 urlpatterns = [
@@ -12,12 +12,13 @@ urlpatterns = [
     path("streaming/ai/transcribe", api.transcribe, name="api-transcribe"),
     path("streaming/ai/results/<str:task_id>", api.task_detail, name="api-result"),
     path("streaming/ai/info", api.info, name="api-info"),
+    path("streaming/openapi.json", openapi.openapi_json, name="api-openapi"),
     path("streaming/videos", api_videos.video_collection, name="api-videos"),
-    path("streaming/videos/<int:video_id>", api_videos.video_detail, name="api-video"),
-    path("streaming/videos/<int:video_id>/mp4", api_videos.video_mp4, name="api-video-mp4"),
-    path("streaming/videos/<int:video_id>/subtitles", api_videos.subtitle_collection, name="api-subtitles"),
+    path("streaming/videos/<str:video_id>", api_videos.video_detail, name="api-video"),
+    path("streaming/videos/<str:video_id>/mp4", api_videos.video_mp4, name="api-video-mp4"),
+    path("streaming/videos/<str:video_id>/subtitles", api_videos.subtitle_collection, name="api-subtitles"),
     path(
-        "streaming/videos/<int:video_id>/subtitles/<int:subtitle_id>",
+        "streaming/videos/<str:video_id>/subtitles/<str:subtitle_id>",
         api_videos.subtitle_detail,
         name="api-subtitle",
     ),

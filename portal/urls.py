@@ -10,3 +10,6 @@ urlpatterns = [
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("aitasks.urls")),
 ]
+
+handler404 = "aitasks.api.not_found"
+handler500 = "aitasks.api.server_error"

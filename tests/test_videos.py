@@ -117,6 +117,9 @@ def test_a_flat_body_is_accepted_as_the_how_to_sends_it(api: Client) -> None:
     ("video", "message"),
     [
         ({}, "name"),
+        ({"name": ["x"]}, "name: must be a string"),
+        ({"name": "x", "client_user_id": "7"}, "client_user_id: must be an integer"),
+        ({"name": "x", "client_user_id": True}, "client_user_id: must be an integer"),
         ({"name": "x", "origin_url": "ftp://a/b.mp4"}, "http"),
         ({"name": "x", "origin_url": "https://youtu.be/abc"}, "not video files"),
         ({"name": "x", "auto_transcribe_audio_language": "martian"}, "unknown language"),

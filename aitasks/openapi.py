@@ -1,0 +1,417 @@
+"""The OpenAPI 3 document of the API, served at /streaming/openapi.json.
+
+Written by hand to say exactly what the server does (the test suite fuzzes the live server
+against it with schemathesis). It needs no API key: it holds no user data.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from .models import Status, VideoStatus
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+ERRORS = {
+    "400": _json(_ref("Error"), "Invalid request: the message says what is wrong"),
+    "401": _json(_ref("Error"), "Missing or wrong API key"),
+}
+NOT_FOUND = {"404": _json(_ref("Error"), "No such object among yours")}
+NULLABLE_STRING = {"type": "string", "nullable": True}
+LANGUAGE = {"type": "string", "description": "ISO-639-2 code, B (`ger`) or T (`deu`)", "example": "eng"}
+VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+SUBTITLE_ID = {"name": "subtitle_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+
+
+def _schemas() -> dict[str, Any]:
+    return {
+        "Error": {
+            "type": "object",
+            "required": ["error"],
+            "properties": {
+                "error": {"type": "string"},
+                "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+            },
+        },
+        "CreateTask": {
+            "type": "object",
+            "required": ["task_name", "url"],
+            "properties": {
+                "task_name": {"type": "string", "enum": ["transcription"]},
+                "url": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 2048,
+                    "description": "HTTP(S) URL of an MP4 file",
+                },
+                "audio_language": {**LANGUAGE, "description": "Absent: detected, with code-switching"},
+                "subtitles_language": {**LANGUAGE, "description": "Another language than the audio's: translation"},
+                "client_user_id": {"type": "string", "maxLength": 256},
+                "client_entity_data": {"type": "string", "maxLength": 4096},
+            },
+        },
+        "TaskCreated": {
+            "type": "object",
+            "required": ["task_id"],
+            "properties": {"task_id": {"type": "string", "format": "uuid"}},
+        },
+        "ProcessingTime": {
+            "type": "object",
+            "required": ["started_at", "completed_at", "total_time_sec"],
+            "properties": {
+                "started_at": {"type": "string", "format": "date-time", "nullable": True},
+                "completed_at": {"type": "string", "format": "date-time", "nullable": True},
+                "total_time_sec": {"type": "number", "nullable": True},
+            },
+        },
+        "TaskData": {
+            "type": "object",
+            "required": ["task_name", "url", "client_id"],
+            "properties": {
+                "task_name": {"type": "string"},
+                "url": {"type": "string"},
+                "audio_language": {"type": "string"},
+                "subtitles_language": {"type": "string"},
+                "client_user_id": {"type": "string"},
+                "client_entity_data": {"type": "string"},
+                "client_id": {"type": "integer"},
+            },
+        },
+        "Task": {
+            "type": "object",
+            "required": ["task_id", "task_name", "status", "progress", "processing_time", "task_data"],
+            "properties": {
+                "task_id": {"type": "string", "format": "uuid"},
+                "task_name": {"type": "string"},
+                "status": {"type": "string", "enum": list(Status.values)},
+                "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+                "processing_time": _ref("ProcessingTime"),
+                "task_data": _ref("TaskData"),
+            },
+        },
+        "TaskWithResult": {
+            "allOf": [
+                _ref("Task"),
+                {
+                    "type": "object",
+                    "required": ["result"],
+                    "properties": {
+                        "result": {
+                            "nullable": True,
+                            "description": "null until the task ends",
+                            "oneOf": [_ref("Transcription"), _ref("Error")],
+                        }
+                    },
+                },
+            ]
+        },
+        "Transcription": {
+            "type": "object",
+            "required": ["speech_detected", "subtitles", "vttContent", "concatenated_text", "languages"],
+            "properties": {
+                "speech_detected": {"type": "boolean"},
+                "subtitles": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["start_time", "end_time", "text"],
+                        "properties": {
+                            "start_time": {"type": "string", "pattern": r"^\d{2,}:\d{2}:\d{2}\.\d{3}$"},
+                            "end_time": {"type": "string", "pattern": r"^\d{2,}:\d{2}:\d{2}\.\d{3}$"},
+                            "text": {"type": "string"},
+                            "language": {"type": "string"},
+                        },
+                    },
+                },
+                "vttContent": {"type": "string"},
+                "concatenated_text": {"type": "string"},
+                "languages": {"type": "array", "items": {"type": "string"}},
+                "quality": {"type": "object", "additionalProperties": {"type": "integer"}},
+                "language_detection": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "TaskList": {
+            "type": "object",
+            "required": ["count", "next", "previous", "results"],
+            "properties": {
+                "count": {"type": "integer"},
+                "next": NULLABLE_STRING,
+                "previous": NULLABLE_STRING,
+                "results": {"type": "array", "items": _ref("Task")},
+            },
+        },
+        "VideoFields": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 255},
+                "description": {"type": "string", "maxLength": 4096},
+                "origin_url": {"type": "string", "maxLength": 2048},
+                "client_user_id": {"type": "integer", "minimum": 0},
+                "auto_transcribe_audio_language": {"type": "string", "description": "disable, auto or a language code"},
+                "auto_translate_subtitles_language": {"type": "string", "description": "disable, default or codes"},
+            },
+        },
+        "Video": {
+            "type": "object",
+            "required": ["id", "name", "status", "converted_videos"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "description": {"type": "string"},
+                "status": {"type": "string", "enum": list(VideoStatus.values)},
+                "error": NULLABLE_STRING,
+                "origin_url": NULLABLE_STRING,
+                "origin_size": {"type": "integer", "nullable": True},
+                "duration": {"type": "integer", "nullable": True, "description": "milliseconds"},
+                "converted_videos": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"mp4_url": {"type": "string"}, "name": {"type": "string"}},
+                    },
+                },
+            },
+        },
+        "Subtitle": {
+            "type": "object",
+            "required": ["id", "name", "language", "vtt"],
+            "properties": {
+                "id": {"type": "integer"},
+                "name": {"type": "string"},
+                "language": {"type": "string"},
+                "vtt": {"type": "string"},
+            },
+        },
+        "SubtitleFields": {
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "maxLength": 255},
+                "language": LANGUAGE,
+                "vtt": {"type": "string", "description": "WebVTT or SRT, at most 5 MB"},
+                "auto_transcribe_audio_language": {"type": "string", "description": "instead of vtt: AI subtitles"},
+                "auto_translate_subtitles_language": {"type": "string"},
+            },
+        },
+    }
+
+
+def _operation(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "responses": {**responses, **ERRORS}, **extra}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query parameter; the server reads an empty value as absent."""
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": schema}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def document() -> dict[str, Any]:
+    create = _operation(
+        "Create a transcription task",
+        {"200": _json(_ref("TaskCreated"), "Queued")},
+        requestBody=_body(_ref("CreateTask")),
+        parameters=[
+            {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 255},
+                "description": "A retried create with the same key returns the same task",
+            }
+        ],
+    )
+    list_parameters = [
+        _query("page", {"type": "integer", "minimum": 1, "maximum": 1000000}),
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+        _query("ordering", {"type": "string", "enum": ["task_id", "status", "task_name", "started_at", "-task_id", "-status", "-task_name", "-started_at"]}),
+        _query("status", {"type": "string", "enum": list(Status.values)}),
+        _query("task_name", {"type": "string"}),
+        _query("task_id", {"type": "string", "format": "uuid"}),
+        _query("search", {"type": "string", "maxLength": 200}),
+        _query("date_created", {"type": "string", "format": "date"}),
+    ]  # fmt: skip
+    task_detail = _operation(
+        "A task, with its result once finished", {"200": _json(_ref("TaskWithResult"), "The task"), **NOT_FOUND}
+    )
+    video_body = _body(
+        {
+            "oneOf": [
+                {"type": "object", "required": ["video"], "properties": {"video": _ref("VideoFields")}},
+                _ref("VideoFields"),
+            ]
+        }
+    )
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "aitasks — Gcore-compatible AI subtitles API",
+            "version": "1",
+            "description": "Transcription and translation of MP4 videos, Gcore's `/streaming/ai` and `/streaming/videos` API.",
+        },
+        "components": {
+            "securitySchemes": {
+                "APIKey": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`APIKey <key>`"}
+            },
+            "schemas": _schemas(),
+        },
+        "security": [{"APIKey": []}],
+        "paths": {
+            "/streaming/ai/tasks": {
+                "post": create,
+                "get": _operation(
+                    "Your tasks, newest first", {"200": _json(_ref("TaskList"), "A page")}, parameters=list_parameters
+                ),
+            },
+            "/streaming/ai/tasks/{task_id}": {"parameters": [TASK_ID], "get": task_detail},
+            "/streaming/ai/results/{task_id}": {"parameters": [TASK_ID], "get": task_detail},
+            "/streaming/ai/tasks/{task_id}/cancel": {
+                "parameters": [TASK_ID],
+                "post": _operation(
+                    "Cancel an unfinished task",
+                    {
+                        "200": _json(
+                            {"type": "object", "required": ["result"], "properties": {"result": {"type": "string"}}},
+                            "Revoked",
+                        ),
+                        **NOT_FOUND,
+                    },
+                ),
+            },
+            "/streaming/ai/transcribe": {
+                "post": _operation(
+                    "Create a transcription task (older path, no task_name)",
+                    {"200": _json(_ref("TaskCreated"), "Queued")},
+                    requestBody=_body({**_ref("CreateTask")}),
+                ),
+            },
+            "/streaming/ai/info": {
+                "get": _operation(
+                    "Is a language (pair) supported here?",
+                    {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["supported"],
+                                "properties": {"supported": {"type": "boolean"}},
+                            },
+                            "The answer",
+                        )
+                    },
+                    parameters=[
+                        _query("type", {"type": "string", "enum": ["language_support"]}),
+                        _query("audio_language", {"type": "string"}),
+                        _query("subtitles_language", {"type": "string"}),
+                    ],
+                )
+            },
+            "/streaming/videos": {
+                "post": _operation(
+                    "Create a video (copied from origin_url)",
+                    {"200": _json(_ref("Video"), "The video")},
+                    requestBody=video_body,
+                ),
+                "get": _operation(
+                    "Your videos",
+                    {"200": _json({"type": "array", "items": _ref("Video")}, "A page")},
+                    parameters=[
+                        {
+                            "name": "page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
+                        },
+                        {
+                            "name": "per_page",
+                            "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
+                        },
+                        _query("search", {"type": "string", "maxLength": 200}),
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {"type": "string", "enum": list(VideoStatus.values)},
+                        },
+                    ],
+                ),
+            },
+            "/streaming/videos/{video_id}": {
+                "parameters": [VIDEO_ID],
+                "get": _operation("A video", {"200": _json(_ref("Video"), "The video"), **NOT_FOUND}),
+                "patch": _operation(
+                    "Change a video",
+                    {"200": _json(_ref("Video"), "The video"), **NOT_FOUND},
+                    requestBody=_body(_ref("VideoFields")),
+                ),
+                "delete": _operation(
+                    "Delete a video, its files and subtitles", {"204": {"description": "Deleted"}, **NOT_FOUND}
+                ),
+            },
+            "/streaming/videos/{video_id}/mp4": {
+                "parameters": [VIDEO_ID],
+                "get": _operation(
+                    "The stored MP4 (range requests)",
+                    {
+                        "200": {"description": "The file", "content": {"video/mp4": {}}},
+                        "206": {"description": "A range", "content": {"video/mp4": {}}},
+                        "416": {"description": "Range not satisfiable"},
+                        **NOT_FOUND,
+                    },
+                ),
+            },
+            "/streaming/videos/{video_id}/subtitles": {
+                "parameters": [VIDEO_ID],
+                "get": _operation(
+                    "A video's subtitles",
+                    {"200": _json({"type": "array", "items": _ref("Subtitle")}, "The list"), **NOT_FOUND},
+                ),
+                "post": _operation(
+                    "Add subtitles (vtt), or start AI subtitles (auto_transcribe_audio_language)",
+                    {
+                        "200": _json(
+                            {
+                                "oneOf": [
+                                    _ref("Subtitle"),
+                                    {
+                                        "type": "object",
+                                        "required": ["ai_task_ids"],
+                                        "properties": {"ai_task_ids": {"type": "array", "items": {"type": "string"}}},
+                                    },
+                                ]
+                            },
+                            "Added, or AI tasks started",
+                        ),
+                        **NOT_FOUND,
+                    },
+                    requestBody=_body(_ref("SubtitleFields")),
+                ),
+            },
+            "/streaming/videos/{video_id}/subtitles/{subtitle_id}": {
+                "parameters": [VIDEO_ID, SUBTITLE_ID],
+                "get": _operation("A subtitle", {"200": _json(_ref("Subtitle"), "The subtitle"), **NOT_FOUND}),
+                "patch": _operation(
+                    "Change a subtitle",
+                    {"200": _json(_ref("Subtitle"), "The subtitle"), **NOT_FOUND},
+                    requestBody=_body(_ref("SubtitleFields")),
+                ),
+                "delete": _operation("Delete a subtitle", {"204": {"description": "Deleted"}, **NOT_FOUND}),
+            },
+        },
+    }
+
+
+@require_GET
+def openapi_json(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(document())
