@@ -13,6 +13,7 @@ urlpatterns = [
     path("streaming/ai/results/<str:task_id>", api.task_detail, name="api-result"),
     path("streaming/ai/info", api.info, name="api-info"),
     path("streaming/openapi.json", openapi.openapi_json, name="api-openapi"),
+    path("streaming/ai/openapi.json", openapi.openapi_json, name="api-ai-openapi"),
     path("streaming/videos", api_videos.video_collection, name="api-videos"),
     path("streaming/videos/<str:video_id>", api_videos.video_detail, name="api-video"),
     path("streaming/videos/<str:video_id>/mp4", api_videos.video_mp4, name="api-video-mp4"),
