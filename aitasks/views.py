@@ -34,15 +34,6 @@ from .pipeline.subtitles import full_text, render_srt, render_vtt
 from .subtitle_files import InvalidSubtitles, to_vtt
 
 PAGE_SIZE = 20
-STATUS_LABELS = {
-    Status.RECEIVED: "Received",
-    Status.PENDING: "Pending",
-    Status.STARTED: "Processing",
-    Status.SUCCESS: "Success",
-    Status.FAILURE: "Failure",
-    Status.REVOKED: "Revoked",
-    Status.RETRY: "Retry",
-}
 
 
 # --- AI tasks ------------------------------------------------------------------------------
@@ -145,7 +136,10 @@ def _own_task(request: HttpRequest, task_id: uuid.UUID) -> Task:
 @login_required
 @require_GET
 def task_detail(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
-    task = _own_task(request, task_id)
+    return _render_task(request, _own_task(request, task_id))
+
+
+def _render_task(request: HttpRequest, task: Task) -> HttpResponse:
     response_json = task.to_dict()
     context = {
         "task": task,
@@ -201,12 +195,14 @@ def _file_stem(task: Task) -> str:
 @require_POST
 def task_cancel(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
     task = _own_task(request, task_id)
-    if task.revoke():
+    cancelled = task.revoke()
+    task.refresh_from_db()
+    if request.htmx:  # the dialog shows the new status in place
+        return _render_task(request, task)
+    if cancelled:
         messages.success(request, "Task cancelled.")
     else:
         messages.error(request, "The task had already finished.")
-    if request.htmx:
-        return task_detail(request, task_id)
     return redirect("task-detail", task_id=task.pk)
 
 

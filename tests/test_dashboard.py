@@ -162,6 +162,35 @@ def test_cancel_revokes_an_unfinished_task(browser: Client, user: object) -> Non
     assert browser.get(f"/tasks/{task.pk}/cancel").status_code == 405
 
 
+def test_cancel_from_the_dialog_answers_with_the_dialog(browser: Client, user: object) -> None:
+    task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.STARTED, progress=40)
+    response = browser.post(f"/tasks/{task.pk}/cancel", **HTMX)
+    body = response.content.decode()
+    assert response.status_code == 200 and "<html" not in body
+    assert "badge-revoked" in body and "Cancel task" not in body
+
+
+def test_the_queue_limit_holds_on_the_dashboard_too(browser: Client, user: object, settings: object) -> None:
+    settings.AITASKS_QUEUE_LIMIT = 1
+    Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.PENDING)
+    response = browser.post("/tasks/new", {"url": "http://a.io/y.mp4", "task_name": "transcription"}, **HTMX)
+    assert "Queue limit reached (1)" in response.content.decode()
+    assert Task.objects.count() == 1
+
+
+def test_the_example_link_fills_the_url_without_javascript(browser: Client) -> None:
+    page = browser.get("/", {"example": "1"}).content.decode()
+    assert 'value="https://demo-files.gvideo.io/' in page
+
+
+def test_links_in_the_polling_table_open_the_dialog_in_place(browser: Client, user: object) -> None:
+    # The polling wrapper swaps itself (outerHTML); its rows must not inherit that.
+    task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.STARTED)
+    body = browser.get("/").content.decode()
+    assert 'hx-disinherit="*"' in body
+    assert f'hx-get="/tasks/{task.pk}" hx-target="#task-dialog-body" hx-swap="innerHTML"' in body
+
+
 def test_other_users_tasks_and_videos_are_not_found(browser: Client, other_user: object) -> None:
     task = finished(other_user)
     pending = Task.objects.create(owner=other_user, url="http://a.io/x.mp4", status=Status.PENDING)
