@@ -34,6 +34,7 @@ def main() -> None:
         SECRET_KEY="bench",
         DATABASE_URL=args.database_url or f"sqlite:///{scratch / 'bench.sqlite3'}",
         AITASKS_DATA_DIR=str(scratch),
+        STATIC_ROOT=str(scratch),  # whitenoise warns about a missing one; the bench serves no files
     )
     import django
 
