@@ -1,4 +1,5 @@
-"""The OpenAPI 3 document of the API, served at /streaming/openapi.json.
+"""The OpenAPI 3 document of the API, served at /streaming/openapi.json and
+/streaming/ai/openapi.json.
 
 Written by hand to say exactly what the server does (the test suite fuzzes the live server
 against it with schemathesis). It needs no API key: it holds no user data.
@@ -9,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
 
+from . import languages
+from .api import error
 from .models import Status, VideoStatus
 
 
@@ -28,10 +31,45 @@ ERRORS = {
 }
 NOT_FOUND = {"404": _json(_ref("Error"), "No such object among yours")}
 NULLABLE_STRING = {"type": "string", "nullable": True}
-LANGUAGE = {"type": "string", "description": "ISO-639-2 code, B (`ger`) or T (`deu`)", "example": "eng"}
-VIDEO_ID = {"name": "video_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-SUBTITLE_ID = {"name": "subtitle_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
-TASK_ID = {"name": "task_id", "in": "path", "required": True, "schema": {"type": "string", "format": "uuid"}}
+LANGUAGE_CODES = sorted({code for language in languages.LANGUAGES for code in language[:2] if code})
+LANGUAGE = {
+    "type": "string",
+    "enum": LANGUAGE_CODES,
+    "description": "ISO-639-2 code, B (`ger`) or T (`deu`), in any letter case; echoed as the B code",
+    "example": "eng",
+}
+# The examples are the objects the test suite puts in its database before fuzzing, so that
+# the fuzzer reaches the found paths too, not only 404.
+EXAMPLE_TASK_ID = "34d0ba5a-23f6-4462-85ff-fe343b0cdb2d"
+VIDEO_ID = {
+    "name": "video_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "example": 1,
+}
+SUBTITLE_ID = {
+    "name": "subtitle_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+    "example": 1,
+}
+TASK_ID = {
+    "name": "task_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "format": "uuid"},
+    "example": EXAMPLE_TASK_ID,
+}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "maxLength": 255},
+    "description": "A retried create with the same key (and the same body) answers the same task_id; "
+    "the same key with another body: 400",
+}
 
 
 def _schemas() -> dict[str, Any]:
@@ -47,13 +85,19 @@ def _schemas() -> dict[str, Any]:
         "CreateTask": {
             "type": "object",
             "required": ["task_name", "url"],
+            "example": {
+                "task_name": "transcription",
+                "url": "https://example.com/video.mp4",
+                "audio_language": "eng",
+                "client_entity_data": "video 1",
+            },
             "properties": {
                 "task_name": {"type": "string", "enum": ["transcription"]},
                 "url": {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 2048,
-                    "description": "HTTP(S) URL of an MP4 file",
+                    "description": "HTTP(S) URL of an MP4 file (fetched by a worker, later)",
                 },
                 "audio_language": {**LANGUAGE, "description": "Absent: detected, with code-switching"},
                 "subtitles_language": {**LANGUAGE, "description": "Another language than the audio's: translation"},
@@ -206,6 +250,13 @@ def _schemas() -> dict[str, Any]:
     }
 
 
+DOCUMENT = {
+    "summary": "This document (no API key needed)",
+    "security": [],
+    "responses": {"200": _json({"type": "object", "required": ["openapi", "paths"]}, "OpenAPI 3.0")},
+}
+
+
 def _operation(summary: str, responses: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {"summary": summary, "responses": {**responses, **ERRORS}, **extra}
 
@@ -224,15 +275,7 @@ def document() -> dict[str, Any]:
         "Create a transcription task",
         {"200": _json(_ref("TaskCreated"), "Queued")},
         requestBody=_body(_ref("CreateTask")),
-        parameters=[
-            {
-                "name": "Idempotency-Key",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string", "maxLength": 255},
-                "description": "A retried create with the same key returns the same task",
-            }
-        ],
+        parameters=[IDEMPOTENCY_KEY],
     )
     list_parameters = [
         _query("page", {"type": "integer", "minimum": 1, "maximum": 1000000}),
@@ -260,7 +303,13 @@ def document() -> dict[str, Any]:
         "info": {
             "title": "aitasks — Gcore-compatible AI subtitles API",
             "version": "1",
-            "description": "Transcription and translation of MP4 videos, Gcore's `/streaming/ai` and `/streaming/videos` API.",
+            "description": (
+                "Transcription and translation of MP4 videos, Gcore's `/streaming/ai` and `/streaming/videos` API. "
+                "Every operation needs the header `Authorization: APIKey <key>`, except this document "
+                "(`/streaming/openapi.json`, also at `/streaming/ai/openapi.json`), which is public: it holds no user data. "
+                'Errors are JSON `{"error": ..., "errors"?: {field: [messages]}}`: 400 invalid request, '
+                "401 missing or wrong key, 404 no such object among yours, 405 (with `Allow`) any other method on a path."
+            ),
         },
         "components": {
             "securitySchemes": {
@@ -270,6 +319,8 @@ def document() -> dict[str, Any]:
         },
         "security": [{"APIKey": []}],
         "paths": {
+            "/streaming/openapi.json": {"get": DOCUMENT},
+            "/streaming/ai/openapi.json": {"get": DOCUMENT},
             "/streaming/ai/tasks": {
                 "post": create,
                 "get": _operation(
@@ -296,6 +347,7 @@ def document() -> dict[str, Any]:
                     "Create a transcription task (older path, no task_name)",
                     {"200": _json(_ref("TaskCreated"), "Queued")},
                     requestBody=_body({**_ref("CreateTask")}),
+                    parameters=[IDEMPOTENCY_KEY],
                 ),
             },
             "/streaming/ai/info": {
@@ -412,6 +464,10 @@ def document() -> dict[str, Any]:
     }
 
 
-@require_GET
+@csrf_exempt  # no session in play: any other method must answer 405, not the CSRF check's 403
 def openapi_json(request: HttpRequest) -> JsonResponse:
+    if request.method not in ("GET", "HEAD"):
+        response = error(f"method {request.method} not allowed", status=405)
+        response["Allow"] = "GET, HEAD"
+        return response
     return JsonResponse(document())
