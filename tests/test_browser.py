@@ -138,6 +138,32 @@ def test_an_editor_generates_subtitles_watches_them_finish_and_downloads_the_vtt
     assert "Task details" in page.locator("h2").first.inner_text()
 
 
+def test_every_step_works_without_javascript(browser: object, live_server: object, user: object) -> None:
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(live_server.url + "/")
+    shoot(page, "login")
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.click("a.example-url")  # a plain link: the page comes back with the URL filled in
+    assert page.input_value("#id_url").startswith("https://demo-files.gvideo.io/")
+    page.select_option("#id_subtitles_language", "ger")
+    page.click("button:has-text('Generate task')")
+    page.wait_for_selector(".message:has-text('Task created')")
+    row = page.locator("#tasks-table tbody tr").first
+    assert "spritefright" in row.inner_text() and "ger" in row.inner_text()
+    page.click("a.task-link")
+    page.wait_for_selector("h2:has-text('Task details')")
+    assert "/tasks/" in page.url
+    page.click("button:has-text('Cancel task')")
+    page.wait_for_selector(".message:has-text('Task cancelled')")
+    assert page.locator(".badge-revoked").count() == 1
+    shoot(page, "task-page")
+    context.close()
+
+
 def test_validation_errors_show_next_to_the_fields(page: object) -> None:
     page.fill("#id_url", "ftp://example.com/video.mp4")
     page.click("button:has-text('Generate task')")
