@@ -1,0 +1,311 @@
+"""Issue 4's quality bench: our pipeline on real recordings, language detected (no audio_language).
+
+Every file of ../shared/speech/manifest.tsv with a human or test-expected reference (stereo
+originals left out for their derived left/right channels) is muxed into an MP4, served over
+HTTP from 127.0.0.1 and run through the whole pipeline, as a task would be. The code-switching
+clip (faster-whisper/multilingual.mp3, English then German) runs too; its reference is a tiny
+model's output, so its WER is shown but kept out of the means. Then three synthetic clips
+with no speech (silence, white noise, a melody of sine tones) must give no speech and no cues.
+
+    .venv/bin/python bench/quality.py [--only PATTERN] [--max-seconds 300]
+
+Prints a table per file (expected and detected languages, WER or CER for zh/ja/ko, cues, cues
+within the subtitle rules, RTF), the summary against the targets, the code-switching clip's
+cues, and the no-speech checks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import logging
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from speed import SPEECH, decode, mux, read_manifest, serve, setup_django  # noqa: E402
+from textnorm import error_rate, is_character_language  # noqa: E402
+
+CODE_SWITCHING = "faster-whisper/multilingual.mp3"
+LJ_SPEECH = "derived/ljspeech_LJ001-0001-0032_concat.flac"
+NO_SPEECH = ("synthetic/silence", "synthetic/white-noise", "synthetic/melody")
+RATE = 16_000
+TARGETS = {"lj_wer": 0.07, "other_wer": 0.15, "language_id": 0.95, "cue_rules": 0.98}
+
+
+@dataclass
+class Result:
+    name: str
+    expected: list[str]  # ISO-639-2/B
+    duration_s: float
+    detected: list[str] = field(default_factory=list)
+    error: float | None = None
+    character_rate: bool = False
+    cues: list = field(default_factory=list)
+    within_rules: int = 0
+    process_s: float = 0.0
+    speech_detected: bool = False
+    language_detection: list = field(default_factory=list)
+    pseudo_reference: bool = False
+    text: str = ""
+    reference: str = ""
+    rule_breaks: dict = field(default_factory=dict)
+
+
+def b_code(iso1: str) -> str:
+    from aitasks import languages
+
+    language = languages.from_whisper(iso1)
+    return language.code if language else iso1
+
+
+def is_stereo(path: Path) -> bool:
+    import av
+
+    with av.open(str(path)) as container:
+        return container.streams.audio[0].codec_context.channels > 1
+
+
+def selected_rows(pattern: str) -> list[dict[str, str]]:
+    """Scored files; a stereo original whose channels have derived files of their own is left out."""
+    manifest = read_manifest()
+    derived_from = " ".join(row["source"] for row in manifest if row["source"].startswith("derived:"))
+    rows = []
+    for row in manifest:
+        if row["file"] != CODE_SWITCHING and row["reference_kind"] not in ("human", "test-expected"):
+            continue
+        if pattern and not fnmatch.fnmatch(row["file"], f"*{pattern}*"):
+            continue
+        if row["source"] in derived_from and is_stereo(SPEECH / row["file"]):
+            print(f"skipped {row['file']}: stereo original (its derived left/right files are scored)")
+            continue
+        rows.append(row)
+    return rows
+
+
+def no_speech_clips(seconds: float = 8.0) -> dict[str, np.ndarray]:
+    generator = np.random.default_rng(4)
+    times = np.arange(int(seconds * RATE)) / RATE
+    # A tune: eight notes of half a second, each with a soft attack and decay, played twice.
+    notes = [261.63, 293.66, 329.63, 349.23, 392.00, 440.00, 493.88, 523.25]
+    melody = np.zeros_like(times)
+    for index in range(int(seconds * 2)):
+        start = int(index * RATE / 2)
+        note = np.arange(RATE // 2) / RATE
+        envelope = np.minimum(1.0, note * 50) * np.exp(-3 * note)
+        frequency = notes[index % len(notes)]
+        melody[start : start + RATE // 2] = 0.3 * envelope * np.sin(2 * np.pi * frequency * note)
+    return {
+        NO_SPEECH[0]: np.zeros(len(times), dtype=np.float32),
+        NO_SPEECH[1]: (0.1 * generator.standard_normal(len(times))).astype(np.float32),
+        NO_SPEECH[2]: melody.astype(np.float32),
+    }
+
+
+def run_one(server: object, folder: Path, name: str, samples: np.ndarray) -> tuple[object, float]:
+    from aitasks.pipeline.runner import Job, run_pipeline
+
+    clip = name.replace("/", "_") + ".mp4"
+    mux(samples, folder / clip)
+    with tempfile.TemporaryDirectory(prefix="aitasks-quality-") as workdir:
+        started = time.perf_counter()
+        outcome = run_pipeline(Job(url=server.url(clip), workdir=Path(workdir)), lambda percent, stage: None)
+        elapsed = time.perf_counter() - started
+    (folder / clip).unlink()
+    return outcome, elapsed
+
+
+def percent(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.1f} %"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", help="run only the files whose path contains this (glob) pattern")
+    parser.add_argument("--max-seconds", type=float, default=300.0, help="skip longer files, with a note")
+    args = parser.parse_args()
+
+    setup_django()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per download is noise here
+    from aitasks.engines import get_engine
+    from aitasks.pipeline import subtitles
+
+    bench_started = time.perf_counter()
+    started = time.perf_counter()
+    get_engine()
+    print(f"model loaded in {time.perf_counter() - started:.1f} s")
+
+    folder = Path(tempfile.mkdtemp(prefix="aitasks-quality-serve-"))
+    server = serve(folder)
+    results: list[Result] = []
+    try:
+        for row in selected_rows(args.only):
+            path = SPEECH / row["file"]
+            if float(row["duration_s"]) > args.max_seconds:
+                print(f"skipped {row['file']}: {row['duration_s']} s > --max-seconds {args.max_seconds:.0f}")
+                continue
+            samples = decode(path)
+            outcome, elapsed = run_one(server, folder, row["file"], samples)
+            iso = row["language"].split("+")
+            character_rate = is_character_language(iso[0])
+            text = subtitles.full_text(outcome.cues)
+            result = Result(
+                name=row["file"],
+                expected=[b_code(code) for code in iso],
+                duration_s=len(samples) / RATE,
+                detected=outcome.languages,
+                error=error_rate(row["reference"], text, iso[0])
+                if len(iso) == 1
+                else error_rate(row["reference"], text),
+                character_rate=character_rate,
+                cues=outcome.cues,
+                within_rules=outcome.to_result()["quality"]["within_rules"],
+                process_s=elapsed,
+                speech_detected=outcome.speech_detected,
+                language_detection=outcome.language_detection,
+                pseudo_reference=row["reference_kind"] == "model-output",
+                text=text,
+                reference=row["reference"],
+                rule_breaks={
+                    rule: count
+                    for rule, count in outcome.to_result()["quality"].items()
+                    if rule not in ("cues", "within_rules") and count
+                },
+            )
+            results.append(result)
+            print(f"  done {row['file']} in {elapsed:.1f} s", flush=True)
+
+        silent: list[Result] = []
+        for name, samples in no_speech_clips().items():
+            if args.only and not fnmatch.fnmatch(name, f"*{args.only}*"):
+                continue
+            outcome, elapsed = run_one(server, folder, name, samples)
+            silent.append(
+                Result(
+                    name,
+                    [],
+                    len(samples) / RATE,
+                    detected=outcome.languages,
+                    cues=outcome.cues,
+                    process_s=elapsed,
+                    speech_detected=outcome.speech_detected,
+                )
+            )
+    finally:
+        server.close()
+
+    print_table(results)
+    print_summary(results)
+    print_code_switching(results)
+    print_no_speech(silent)
+    print(f"\nbench time: {time.perf_counter() - bench_started:.0f} s")
+
+
+def print_table(results: list[Result]) -> None:
+    print()
+    header = f"{'file':<46} {'dur s':>6} {'expected':<9} {'detected':<12} {'WER/CER':>12} {'cues':>5} {'in rules':>9} {'RTF':>6}"
+    print(header)
+    print("-" * len(header))
+    for result in results:
+        kind = "CER" if result.character_rate else "WER"
+        error = f"{percent(result.error)} {kind}" + ("*" if result.pseudo_reference else "")
+        within = result.within_rules / len(result.cues) if result.cues else None
+        print(
+            f"{result.name:<46} {result.duration_s:>6.1f} {'+'.join(result.expected):<9} "
+            f"{','.join(result.detected) or '-':<12} {error:>12} {len(result.cues):>5} {percent(within):>9} "
+            f"{result.duration_s / result.process_s:>5.1f}×"
+        )
+    if any(result.pseudo_reference for result in results):
+        print("* against a pseudo-reference (another model's output): indicative only, not in the means")
+
+
+def print_summary(results: list[Result]) -> None:
+    print("\nsummary")
+    scored = [result for result in results if not result.pseudo_reference]
+    lj = [result for result in scored if result.name == LJ_SPEECH]
+    other = [result for result in scored if result.expected[0] != "eng"]
+    single = [result for result in scored if len(result.expected) == 1]
+    right = [result for result in single if result.detected[:1] == result.expected]
+    exact = [result for result in single if result.detected == result.expected]
+    cues = sum(len(result.cues) for result in results)
+    within = sum(result.within_rules for result in results)
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "MISSED"
+
+    if lj:
+        print(
+            f"  WER on the 231 s LJ Speech clip: {percent(lj[0].error)} (target ≤ 7 %: {verdict(lj[0].error <= TARGETS['lj_wer'])})"
+        )
+    if other:
+        mean = sum(result.error for result in other) / len(other)
+        detail = ", ".join(f"{result.expected[0]} {percent(result.error)}" for result in other)
+        print(
+            f"  mean WER/CER over {len(other)} non-English files: {percent(mean)} (target ≤ 15 %: {verdict(mean <= TARGETS['other_wer'])}) [{detail}]"
+        )
+        words = [result for result in other if not result.character_rate]
+        if words and len(words) != len(other):
+            mean_words = sum(result.error for result in words) / len(words)
+            print(f"    of which {len(words)} scored by words: mean WER {percent(mean_words)}")
+    if single:
+        accuracy = len(right) / len(single)
+        print(
+            f"  language-ID accuracy: {len(right)}/{len(single)} = {percent(accuracy)} main language right "
+            f"(target ≥ 95 %: {verdict(accuracy >= TARGETS['language_id'])}); {len(exact)}/{len(single)} with no extra language"
+        )
+        for result in single:
+            if result.detected != result.expected:
+                print(
+                    f"    {result.name}: expected {result.expected[0]}, got {result.detected} {result.language_detection}"
+                )
+    if cues:
+        share = within / cues
+        print(
+            f"  cue-rule compliance: {within}/{cues} cues = {percent(share)} (target ≥ 98 %: {verdict(share >= TARGETS['cue_rules'])})"
+        )
+    for result in scored:
+        if result.error is not None and result.error > 0.15:
+            print(
+                f"  {result.name} ({percent(result.error)}):\n    reference:  {result.reference}\n    transcript: {result.text}"
+            )
+    audio_s = sum(result.duration_s for result in results)
+    process_s = sum(result.process_s for result in results)
+    if process_s:
+        print(f"  overall RTF: {audio_s:.0f} s of audio in {process_s:.0f} s = {audio_s / process_s:.1f}×")
+
+
+def print_code_switching(results: list[Result]) -> None:
+    from aitasks.pipeline.subtitles import format_timestamp
+
+    for result in results:
+        if result.name != CODE_SWITCHING:
+            continue
+        print(f"\ncode-switching ({CODE_SWITCHING}, English then German):")
+        print(f"  languages found: {result.detected}; detection: {result.language_detection}")
+        found = set(result.detected)
+        print(f"  both English and German found: {'yes' if {'eng', 'ger'} <= found else 'NO'}")
+        for cue in result.cues:
+            print(f"  {format_timestamp(cue.start_ms)} → {format_timestamp(cue.end_ms)} [{cue.language}] {cue.text}")
+
+
+def print_no_speech(results: list[Result]) -> None:
+    if not results:
+        return
+    print("\nno-speech checks (speech_detected must be false, no cues):")
+    for result in results:
+        ok = not result.speech_detected and not result.cues
+        texts = " | ".join(cue.text for cue in result.cues)
+        print(
+            f"  {result.name:<24} {result.duration_s:.0f} s: speech_detected={result.speech_detected}, "
+            f"cues={len(result.cues)} {'ok' if ok else 'FAILED'} {texts}"
+        )
+
+
+if __name__ == "__main__":
+    main()

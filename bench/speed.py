@@ -1,0 +1,238 @@
+"""Issue 2's speed bench: our whole pipeline against plain faster-whisper on the same long clip.
+
+The clip (231 s of LJ Speech by default) is muxed into an MP4 and served over HTTP from
+127.0.0.1; the pipeline downloads it, decodes it, finds speech, identifies the language,
+transcribes and builds cues. Plain faster-whisper gets the original audio file with its
+defaults (beam 5, no VAD, sequential). Each variant runs in its own process, so its peak RSS
+is its own; model load is timed apart from processing.
+
+    .venv/bin/python bench/speed.py [--audio PATH] [--repeat N]
+
+Prints a table (variant, load s, process s, RTF = audio s / process s, WER, peak RSS MB),
+the ratio pipeline RTF / plain RTF, and the pipeline's seconds per stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEECH = ROOT.parent / "shared" / "speech"
+MANIFEST = SPEECH / "manifest.tsv"
+DEFAULT_AUDIO = SPEECH / "derived" / "ljspeech_LJ001-0001-0032_concat.flac"
+VARIANTS = ("pipeline", "plain")
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from textnorm import error_rate  # noqa: E402
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ.setdefault("AITASKS_ALLOWED_PRIVATE_HOSTS", "127.0.0.1")
+    os.environ.setdefault("AITASKS_MODEL_CACHE_DIR", str(ROOT / "var" / "models"))
+    os.environ.setdefault("AITASKS_DATA_DIR", tempfile.mkdtemp(prefix="aitasks-bench-"))
+    import django
+
+    django.setup()
+
+
+def read_manifest() -> list[dict[str, str]]:
+    with MANIFEST.open(encoding="utf-8", newline="") as file:
+        return list(csv.DictReader(file, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def manifest_row(audio: Path) -> dict[str, str] | None:
+    for row in read_manifest():
+        if (SPEECH / row["file"]).resolve() == audio.resolve():
+            return row
+    return None
+
+
+def decode(path: Path, max_duration_s: float = 4 * 3600) -> object:
+    """16 kHz mono float32, as the pipeline decodes it."""
+    from aitasks.pipeline.audio import decode_first_audio_track
+
+    return decode_first_audio_track(path, max_duration_s)
+
+
+def mux(samples: object, target: Path) -> Path:
+    from tests.media import write_mp4
+
+    return write_mp4(target, [samples])
+
+
+def serve(folder: Path) -> object:
+    """A real HTTP server on 127.0.0.1 for `folder` (the test suite's)."""
+    from tests.conftest import MediaServer
+
+    return MediaServer(folder)
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def clocks() -> tuple[float, float]:
+    """Wall and CPU (all threads of this process) seconds: on a shared machine CPU time is the steadier."""
+    return time.perf_counter(), time.process_time()
+
+
+def stage_seconds(changes: list[tuple[tuple[float, float], str]], end: tuple[float, float]) -> dict[str, list[float]]:
+    """[wall s, CPU s] per stage from the clocks at each stage change."""
+    seconds: dict[str, list[float]] = {}
+    for (start, stage), (following, _next) in zip(changes, [*changes[1:], (end, "")], strict=True):
+        total = seconds.setdefault(stage, [0.0, 0.0])
+        total[0] += following[0] - start[0]
+        total[1] += following[1] - start[1]
+    return seconds
+
+
+# --- the children: one variant each, one JSON line on stdout ------------------------------
+
+
+def child_pipeline(url: str, repeat: int) -> dict[str, object]:
+    setup_django()
+    from aitasks.engines import get_engine
+    from aitasks.pipeline import subtitles
+    from aitasks.pipeline.runner import Job, run_pipeline
+
+    started = time.perf_counter()
+    get_engine()  # imports faster-whisper, assembles/loads the model: what a worker does once
+    load_s = time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        changes: list[tuple[tuple[float, float], str]] = []
+
+        def report(percent: int, stage: str, changes: list[tuple[tuple[float, float], str]] = changes) -> None:
+            if not changes or changes[-1][1] != stage:
+                changes.append((clocks(), stage))
+
+        with tempfile.TemporaryDirectory(prefix="aitasks-speed-") as workdir:
+            started = clocks()
+            outcome = run_pipeline(Job(url=url, workdir=Path(workdir)), report)
+            ended = clocks()
+        runs.append(
+            {
+                "process_s": ended[0] - started[0],
+                "cpu_s": ended[1] - started[1],
+                "stages": stage_seconds(changes, ended),
+                "text": subtitles.full_text(outcome.cues),
+                "cues": len(outcome.cues),
+                "languages": outcome.languages,
+            }
+        )
+    return {"load_s": load_s, "runs": runs, "peak_rss_mb": peak_rss_mb()}
+
+
+def child_plain(audio: Path, repeat: int) -> dict[str, object]:
+    setup_django()
+    from django.conf import settings
+
+    from aitasks.engines.model_files import model_directory
+
+    model_dir = model_directory("base", settings.AITASKS_MODEL_CACHE_DIR)
+    started = time.perf_counter()
+    from faster_whisper import WhisperModel
+
+    model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=os.cpu_count())
+    load_s = time.perf_counter() - started
+    runs = []
+    for _ in range(repeat):
+        started = clocks()
+        segments, _info = model.transcribe(str(audio))  # defaults: beam 5, no VAD
+        text = " ".join(segment.text.strip() for segment in segments)  # a generator: decoding happens here
+        ended = clocks()
+        runs.append({"process_s": ended[0] - started[0], "cpu_s": ended[1] - started[1], "text": text})
+    return {"load_s": load_s, "runs": runs, "peak_rss_mb": peak_rss_mb()}
+
+
+# --- the parent ---------------------------------------------------------------------------
+
+
+def run_child(variant: str, audio: Path, url: str, repeat: int) -> dict[str, object]:
+    command = [sys.executable, __file__, "--child", variant, "--audio", str(audio), "--url", url]
+    done = subprocess.run([*command, "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        sys.exit(f"{variant} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
+    parser.add_argument("--repeat", type=int, default=1, help="processing runs per variant (median reported)")
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--url", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child == "pipeline":
+        print(json.dumps(child_pipeline(args.url, args.repeat)))
+        return
+    if args.child == "plain":
+        print(json.dumps(child_plain(args.audio, args.repeat)))
+        return
+
+    setup_django()
+    row = manifest_row(args.audio)
+    reference = row["reference"] if row and row["reference_kind"] in ("human", "test-expected") else ""
+    language = row["language"] if row else "en"
+    samples = decode(args.audio)
+    audio_s = len(samples) / 16_000
+    folder = Path(tempfile.mkdtemp(prefix="aitasks-speed-serve-"))
+    mux(samples, folder / "clip.mp4")
+    server = serve(folder)
+    print(f"audio: {args.audio} ({audio_s:.1f} s), served as {server.url('clip.mp4')}; {os.cpu_count()} CPU cores")
+    print(f"repeat: {args.repeat}; process s = median over the runs; model load timed apart\n")
+    try:
+        results = {variant: run_child(variant, args.audio, server.url("clip.mp4"), args.repeat) for variant in VARIANTS}
+    finally:
+        server.close()
+
+    print(f"load: {os.getloadavg()[0]:.1f} (1-min load average; above {os.cpu_count()} others share the CPU)\n")
+    print(f"{'variant':<30} {'load s':>7} {'process s':>10} {'RTF':>7} {'CPU s':>7} {'WER':>7} {'peak RSS MB':>12}")
+    rtf = {}
+    labels = {"pipeline": "aitasks pipeline (HTTP→cues)", "plain": "faster-whisper defaults"}
+    for variant, result in results.items():
+        runs = result["runs"]
+        process_s = statistics.median(run["process_s"] for run in runs)
+        cpu_s = statistics.median(run["cpu_s"] for run in runs)
+        rtf[variant] = audio_s / process_s
+        wers = [error_rate(reference, run["text"], language) for run in runs] if reference else []
+        wer = f"{100 * statistics.median(wers):.1f} %" if wers else "n/a"
+        print(
+            f"{labels[variant]:<30} {result['load_s']:>7.2f} {process_s:>10.1f} {rtf[variant]:>6.1f}× {cpu_s:>7.1f} "
+            f"{wer:>7} {result['peak_rss_mb']:>12.0f}"
+        )
+        if len(runs) > 1:
+            print(f"{'':<30} runs: " + ", ".join(f"{run['process_s']:.1f} s" for run in runs))
+    print(f"\nratio pipeline RTF / plain RTF: {rtf['pipeline'] / rtf['plain']:.2f}")
+
+    pipeline_runs = results["pipeline"]["runs"]
+    wall_total = statistics.median(sum(wall for wall, _cpu in run["stages"].values()) for run in pipeline_runs)
+    cpu_total = statistics.median(sum(cpu for _wall, cpu in run["stages"].values()) for run in pipeline_runs)
+    print("\npipeline stages (median)   wall s   share    CPU s   share")
+    for stage in pipeline_runs[0]["stages"]:
+        wall = statistics.median(run["stages"].get(stage, [0.0, 0.0])[0] for run in pipeline_runs)
+        cpu = statistics.median(run["stages"].get(stage, [0.0, 0.0])[1] for run in pipeline_runs)
+        print(
+            f"  {stage:<24} {wall:>7.2f} {100 * wall / (wall_total or 1):>5.1f} % "
+            f"{cpu:>7.2f} {100 * cpu / (cpu_total or 1):>5.1f} %"
+        )
+    last = pipeline_runs[-1]
+    print(f"  cues: {last['cues']}, languages: {', '.join(last['languages'])}")
+
+
+if __name__ == "__main__":
+    main()
