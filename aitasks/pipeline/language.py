@@ -19,7 +19,10 @@ from .. import languages
 from ..engines.base import SpeechEngine
 from .speech import Span, group_into_windows
 
-MAX_WINDOWS = 12
+# Each sampled window costs a full encoder pass (Whisper pads every clip to 30 s), the same as
+# transcribing it: 12 windows made language ID 31 % of the pipeline's time on 231 s of English
+# (9 windows); 4 spread over the file still look past a music intro or a short opening.
+MAX_WINDOWS = 4
 # A file is in one language when every sampled window names it with at least this confidence.
 MONOLINGUAL_CONFIDENCE = 0.8
 # A stretch of speech keeps its own language only when the model is this sure of it...
