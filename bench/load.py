@@ -1,18 +1,26 @@
 """The API under load: 500 task creations from 20 concurrent clients against gunicorn.
 
-Starts the real service (gunicorn, 2 workers × 4 threads, no queue worker: tasks only
-queue) on a scratch SQLite database, or the PostgreSQL server given with --postgres (a
-scratch database is created and dropped). Half the creates carry an Idempotency-Key and are
-sent twice, as the SDK's retry would. Then every task is read back through the paginated list
-and counted: lost (created but not listed), duplicated, 5xx. The per-account queue limit is
-raised to 1000 for the run (AITASKS_QUEUE_LIMIT).
+Starts the real service as tests/test_service.py does (gunicorn, WEB_WORKERS=2 × 4 threads,
+no queue worker: tasks only queue, their URL http://127.0.0.1:9/x.mp4 is never fetched) on a
+scratch SQLite database, or on a scratch database created (and dropped) on the PostgreSQL
+server given with --database-url. Every task has its own client_entity_data; half the creates
+carry an Idempotency-Key and are sent twice, as the SDK's retry would. Then every task is
+read back through the paginated list and counted: lost (answered 200 but not listed),
+duplicated (listed twice), unanswered (listed but never answered 200), 5xx, transport errors.
+The per-account queue limit is raised to 1000 for the run (AITASKS_QUEUE_LIMIT=1000), as
+500 tasks stay unfinished.
 
-    .venv/bin/python bench/load.py [--tasks 500] [--clients 20] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/load.py [--tasks 500] [--clients 20] [--sqlite-wal]
+    .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -20,45 +28,65 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+URL = "http://127.0.0.1:9/x.mp4"  # port 9 (discard): never fetched, no worker runs
+QUEUE_LIMIT = "1000"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--postgres", default="", help="an admin URL of a PostgreSQL server")
+    parser.add_argument(
+        "--database-url",
+        "--postgres",
+        dest="postgres",
+        default="",
+        help="a PostgreSQL server (its admin URL): a scratch database is created there and dropped",
+    )
+    parser.add_argument(
+        "--sqlite-wal", action="store_true", help="put the scratch SQLite file in WAL mode (settings do not)"
+    )
     args = parser.parse_args()
 
-    from tests.test_service import Service
+    from tests.test_service import Service  # sets up Django's test environment, as the tests do
 
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     scratch = Path(tempfile.mkdtemp(prefix="aitasks-load-"))
     database, drop = scratch_database(args.postgres, scratch)
     service = Service(scratch, database_url=database)
-    service.env["AITASKS_QUEUE_LIMIT"] = "1000"
-    service.env.setdefault("AITASKS_MODEL_CACHE_DIR", str(ROOT / "var" / "models"))
+    service.env["AITASKS_QUEUE_LIMIT"] = QUEUE_LIMIT
     try:
         service.manage("migrate", "--noinput", "-v0")
+        if args.sqlite_wal and not args.postgres:
+            with sqlite3.connect(scratch / "load.sqlite3") as db:
+                db.execute("PRAGMA journal_mode=WAL")  # a property of the file: every connection uses it
         key = service.manage("create_api_key", "load", "--create-user").strip().splitlines()[-1]
         service.start_web()
-        run(service.url, key, args.tasks, args.clients, "PostgreSQL" if args.postgres else "SQLite")
+        if args.postgres:
+            label = "PostgreSQL (scratch database)"
+        else:
+            label = "SQLite, " + ("WAL journal" if args.sqlite_wal else "default (rollback) journal")
+        run(service.url, key, args.tasks, args.clients, label)
     finally:
         service.stop()
         drop()
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def scratch_database(admin_url: str, scratch: Path) -> tuple[str, object]:
+def scratch_database(admin_url: str, scratch: Path) -> tuple[str, Callable[[], None]]:
     if not admin_url:
         return f"sqlite:///{scratch / 'load.sqlite3'}", lambda: None
     import psycopg
 
     name = "aitasks_load_" + uuid.uuid4().hex[:8]
-    admin = psycopg.connect(admin_url, autocommit=True)
+    admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
     admin.execute(f'CREATE DATABASE "{name}"')
 
     def drop() -> None:
@@ -69,27 +97,30 @@ def scratch_database(admin_url: str, scratch: Path) -> tuple[str, object]:
 
 
 def run(base_url: str, key: str, total: int, clients: int, database: str) -> None:
-    statuses: Counter[int] = Counter()
+    statuses: Counter[int | str] = Counter()
     latencies: list[float] = []
     created: dict[str, str] = {}  # client_entity_data → task_id
     replays_differing = 0
     lock = threading.Lock()
+    run_id = uuid.uuid4().hex[:8]
     per_client = [range(start, total, clients) for start in range(clients)]
+    load_before = os.getloadavg()[0]
 
     def client(indexes: range) -> None:
         nonlocal replays_differing
         with httpx.Client(base_url=base_url, headers={"Authorization": f"APIKey {key}"}, timeout=60) as http:
             for index in indexes:
-                body = {
-                    "task_name": "transcription",
-                    "url": "http://127.0.0.1:9/x.mp4",
-                    "client_entity_data": f"item-{index}",
-                }
-                headers = {"Idempotency-Key": f"load-{index}"} if index % 2 else {}
+                body = {"task_name": "transcription", "url": URL, "client_entity_data": f"load-{run_id}-{index}"}
+                headers = {"Idempotency-Key": f"load-{run_id}-{index}"} if index % 2 else {}
                 answers = []
                 for _attempt in range(2 if headers else 1):  # a retried POST, as the SDK would
                     began = time.perf_counter()
-                    response = http.post("/streaming/ai/tasks", json=body, headers=headers)
+                    try:
+                        response = http.post("/streaming/ai/tasks", json=body, headers=headers)
+                    except httpx.HTTPError as problem:
+                        with lock:
+                            statuses[type(problem).__name__] += 1
+                        continue
                     with lock:
                         latencies.append(time.perf_counter() - began)
                         statuses[response.status_code] += 1
@@ -108,34 +139,50 @@ def run(base_url: str, key: str, total: int, clients: int, database: str) -> Non
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    load_after = os.getloadavg()[0]
 
     listed: Counter[str] = Counter()
+    listed_ids: Counter[str] = Counter()
     with httpx.Client(base_url=base_url, headers={"Authorization": f"APIKey {key}"}, timeout=60) as http:
         page = 1
         while True:
-            results = http.get("/streaming/ai/tasks", params={"page": page, "limit": 100}).json()["results"]
+            response = http.get("/streaming/ai/tasks", params={"page": page, "limit": 100})
+            response.raise_for_status()
+            results = response.json()["results"]
             if not results:
                 break
             listed.update(task["task_data"].get("client_entity_data", "") for task in results)
+            listed_ids.update(task["task_id"] for task in results)
             page += 1
     requests_sent = sum(statuses.values())
-    lost = [entity for entity in created if entity not in listed]
+    lost = [entity for entity, task_id in created.items() if entity not in listed or task_id not in listed_ids]
     duplicated = [entity for entity, count in listed.items() if count > 1]
+    unanswered = [entity for entity in listed if entity not in created]
     latencies.sort()
 
     def percentile(share: float) -> float:
         return latencies[min(len(latencies) - 1, int(len(latencies) * share))] * 1000
 
-    print(f"database: {database}; gunicorn 2 workers x 4 threads; {clients} concurrent clients; queue limit 1000")
-    print(f"tasks wanted: {total}; requests sent: {requests_sent} ({total // 2} retried with the same Idempotency-Key)")
-    print(f"responses by status: {dict(sorted(statuses.items()))}")
-    print(f"tasks created: {len(created)}; in the list: {sum(listed.values())}")
-    print(f"lost: {len(lost)}; duplicated: {len(duplicated)}; retries answered with another task: {replays_differing}")
-    print(f"5xx: {sum(count for status, count in statuses.items() if status >= 500)}")
+    retried = len(range(1, total, 2))
+    threads = os.environ.get("WEB_THREADS", "4")
+    conn_max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "0")
+    print(f"database: {database}; DATABASE_CONN_MAX_AGE={conn_max_age}")
+    print(f"gunicorn WEB_WORKERS=2 x WEB_THREADS={threads}; no queue worker")
+    print(f"AITASKS_QUEUE_LIMIT={QUEUE_LIMIT} for this run (default 100 unfinished tasks per account)")
+    print(f"{clients} concurrent clients; tasks wanted: {total}; requests sent: {requests_sent} ", end="")
+    print(f"({retried} creates sent twice with the same Idempotency-Key)")
+    print(f"responses by status: {dict(sorted(statuses.items(), key=str))}")
+    print(f"tasks created: {len(created)}; listed: {sum(listed.values())} on {page - 1} pages")
+    print(f"lost: {len(lost)}; duplicated: {len(duplicated)}; listed but never answered 200: {len(unanswered)}")
+    print(f"retries answered with another task: {replays_differing}")
+    server_errors = sum(count for status, count in statuses.items() if isinstance(status, int) and status >= 500)
+    print(f"5xx: {server_errors}; transport errors: {sum(c for s, c in statuses.items() if isinstance(s, str))}")
     print(f"throughput: {requests_sent / elapsed:.0f} requests/s over {elapsed:.1f} s")
     print(
-        f"latency ms: p50 {percentile(0.50):.0f}, p95 {percentile(0.95):.0f}, p99 {percentile(0.99):.0f}, mean {statistics.mean(latencies) * 1000:.0f}"
+        f"latency ms: p50 {percentile(0.50):.0f}, p95 {percentile(0.95):.0f}, p99 {percentile(0.99):.0f}, "
+        f"mean {statistics.mean(latencies) * 1000:.0f}"
     )
+    print(f"machine: {os.cpu_count()} CPUs, 1-min load average {load_before:.1f} before, {load_after:.1f} after")
 
 
 if __name__ == "__main__":
