@@ -269,6 +269,9 @@ def print_summary(results: list[Result]) -> None:
         print(
             f"  cue-rule compliance: {within}/{cues} cues = {percent(share)} (target ≥ 98 %: {verdict(share >= TARGETS['cue_rules'])})"
         )
+        for result in results:
+            if result.rule_breaks:
+                print(f"    {result.name}: {result.rule_breaks}")
     for result in scored:
         if result.error is not None and result.error > 0.15:
             print(
