@@ -152,3 +152,31 @@ def test_a_bad_translation_setting_is_refused_clearly(value: str, message: str) 
 
 def test_translation_settings_accept_terminology_codes() -> None:
     assert list(parse_models("deu>fra=/srv/m")) == [("ger", "fre")]
+
+
+class CountingEngine:
+    """Records which clips language ID ran on; hears German where the samples are 0.5."""
+
+    def __init__(self) -> None:
+        self.clip_seconds: list[float] = []
+
+    def detect_languages(self, clips: list) -> list[dict[str, float]]:
+        self.clip_seconds.extend(len(clip) / RATE for clip in clips)
+        german_share = [float((clip == 0.5).mean()) for clip in clips]
+        return [
+            {"de": 0.95} if share == 1 else {"en": 0.95} if share == 0 else {"en": 0.6, "de": 0.4}
+            for share in german_share
+        ]
+
+
+def test_code_switching_identifies_only_stretches_long_enough_to_trust() -> None:
+    import numpy as np
+
+    samples = np.zeros(17 * RATE, dtype=np.float32)
+    samples[5 * RATE : 11 * RATE] = 0.5
+    regions = [span(0, 4), span(4.2, 4.6), span(5, 11), span(11.2, 11.5), span(12, 16)]
+    engine = CountingEngine()
+    plan = language.plan(engine, samples, regions)
+    assert plan.per_region  # the one sampled window mixes both languages
+    assert sorted(round(seconds, 1) for seconds in engine.clip_seconds[1:]) == [4.0, 4.0, 6.0]  # no short ones
+    assert [code for _span, code in plan.regions] == ["en", "en", "de", "de", "en"]

@@ -42,7 +42,8 @@ class Guess:
 
     @property
     def best(self) -> tuple[str, float]:
-        return max(self.scores.items(), key=lambda item: item[1]) if self.scores else ("en", 0.0)
+        """The likeliest language; no confidence at all for a stretch that was not identified."""
+        return max(self.scores.items(), key=lambda item: item[1]) if self.scores else ("", 0.0)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ def rank(guesses: list[Guess]) -> list[tuple[str, float]]:
     weight: dict[str, float] = defaultdict(float)
     for guess in guesses:
         code, probability = guess.best
-        weight[code] += guess.span.seconds * probability
+        if code:
+            weight[code] += guess.span.seconds * probability
     return sorted(weight.items(), key=lambda item: item[1], reverse=True)
 
 
@@ -156,7 +158,11 @@ def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> Lang
     if is_monolingual(sampled):
         code = sampled[0].best[0]
         return LanguagePlan([(span, code) for span in regions], rank(sampled), per_region=False)
-    guesses = identify(engine, samples, regions)
+    # Each identification is a full 30 s encoder pass, however short the stretch: identify only
+    # the stretches long enough to be trusted; the others take their neighbours' language.
+    long_enough = [span for span in regions if span.seconds >= MIN_SECONDS]
+    heard = dict(zip(long_enough, identify(engine, samples, long_enough), strict=True))
+    guesses = [heard.get(span) or Guess(span, {}) for span in regions]
     return LanguagePlan(list(zip(regions, assign(guesses), strict=True)), rank(guesses), per_region=True)
 
 
