@@ -238,3 +238,21 @@ def test_the_list_searches_and_filters(api: Client, user: object) -> None:
     assert [v["name"] for v in api.get("/streaming/videos", {"search": "quarterly"}).json()] == ["Quarterly results"]
     assert [v["name"] for v in api.get("/streaming/videos", {"status": "error"}).json()] == ["Team outing"]
     assert api.get("/streaming/videos", {"page": 3}).json() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_auto_transcription_on_upload_attaches_real_subtitles(api: Client, media_server: object) -> None:
+    """End to end with the real model: copy → AI task → WebVTT attached to the video."""
+    response = post(
+        api,
+        "/streaming/videos",
+        {"name": "Keynote", "origin_url": media_server.url("english.mp4"), "auto_transcribe_audio_language": "auto"},
+    )
+    run_queued_tasks()
+    video_id = response.json()["id"]
+    subtitles = api.get(f"/streaming/videos/{video_id}/subtitles").json()
+    assert [(s["language"], s["name"]) for s in subtitles] == [("eng", "English (AI)")]
+    assert subtitles[0]["vtt"].startswith("WEBVTT\n\n1\n")
+    assert "lazy dog" in subtitles[0]["vtt"].lower()
+    task = Task.objects.get(video_id=video_id)
+    assert (task.status, task.client_entity_data) == (Status.SUCCESS, str(video_id))
