@@ -69,13 +69,6 @@ def api(api_key: str) -> Client:
     return Client(HTTP_AUTHORIZATION=f"APIKey {api_key}")
 
 
-@pytest.fixture
-def fake_engine(settings: object) -> Iterator[None]:
-    """Swap the speech engine for the fast fake in tests/fakes.py (the real one runs elsewhere)."""
-    settings.AITASKS_ENGINE = "tests.fakes.FakeEngine"  # type: ignore[attr-defined]
-    yield
-
-
 class MediaServer:
     """A real HTTP server on 127.0.0.1 serving files from a folder, plus a few misbehaving paths."""
 

@@ -1,46 +1,11 @@
-"""A fast stand-in for the speech engine, for tests of everything around the model.
+"""What cannot exist on this machine, for the tests: a translation model.
 
-It "hears" a fixed sentence per clip, with evenly spread word times, so the stages after the
-model (cues, results, progress, failures) can be tested in milliseconds. It lives in tests/
-only; the real engine runs end to end in test_worker.py and test_service.py.
+No CTranslate2 translation model (OPUS-MT, NLLB) can be installed here (nothing outside the
+package registries is reachable), so the translation-engine interface is exercised with a
+stand-in that marks each sentence. Speech recognition always uses the real engine.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-
-import numpy as np
-
-from aitasks.engines.base import Segment, Word
-
-SENTENCE = "Hello from the fake engine, which hears the same words every time."
-
-
-class FakeEngine:
-    name = "fake"
-    loads = 0
-
-    @classmethod
-    def from_settings(cls) -> FakeEngine:
-        return cls()
-
-    def load(self) -> None:
-        FakeEngine.loads += 1
-
-    def detect_languages(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
-        return [{"en": 0.9, "de": 0.1} for _clip in clips]
-
-    def transcribe(
-        self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
-    ) -> Iterator[Segment]:
-        for start, end in clips:
-            words = SENTENCE.split()
-            step = (end - start) * 1000 / len(words)
-            timed = tuple(
-                Word(int(start * 1000 + i * step), int(start * 1000 + (i + 1) * step), " " + word)
-                for i, word in enumerate(words)
-            )
-            yield Segment(timed[0].start_ms, timed[-1].end_ms, SENTENCE, timed)
 
 
 class FakeTranslator:

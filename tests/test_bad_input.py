@@ -52,7 +52,7 @@ def test_the_api_refuses_bad_requests_with_a_clear_400(
 
 
 def test_bad_media_fails_with_reasons_while_good_tasks_finish(
-    api: Client, media_server: object, fake_engine: None, settings: object
+    api: Client, media_server: object, settings: object
 ) -> None:
     settings.AITASKS_DOWNLOAD_TIMEOUT_S = 1
     good_before = _create(api, media_server.url("english.mp4"))

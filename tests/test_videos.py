@@ -45,7 +45,7 @@ def ready_video(user: object, media_dir: object, settings: object) -> Video:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_sdk_uploads_by_url_and_gets_ai_subtitles_attached(
-    live_server: object, api_key: str, media_server: object, fake_engine: None
+    live_server: object, api_key: str, media_server: object
 ) -> None:
     client = Gcore(api_key=api_key, base_url=live_server.url, max_retries=0)
     video = client.streaming.videos.create(
@@ -73,6 +73,7 @@ def test_the_sdk_uploads_by_url_and_gets_ai_subtitles_attached(
     subtitles = client.streaming.videos.subtitles.list(video.id)
     assert [(s.language, s.name) for s in subtitles] == [("eng", "English (AI)")]
     assert subtitles[0].vtt.startswith("WEBVTT")
+    assert "fox" in subtitles[0].vtt.lower()  # the real model's words, attached to the video
 
     listed = client.streaming.videos.list(page=1, per_page=10)
     assert [item.id for item in listed] == [video.id]
@@ -144,9 +145,7 @@ def test_a_broken_origin_leaves_the_video_in_error(api: Client, media_server: ob
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ai_subtitles_for_an_existing_video_with_translations(
-    api: Client, ready_video: Video, fake_engine: None
-) -> None:
+def test_ai_subtitles_for_an_existing_video_with_translations(api: Client, ready_video: Video) -> None:
     response = post(
         api,
         f"/streaming/videos/{ready_video.pk}/subtitles",

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from django_q.models import OrmQ
 
+from aitasks.engines.whisper import FasterWhisperEngine
 from aitasks.models import Status, Task
 from aitasks.tasks import process_task, workdir_for
 from tests.conftest import ENGLISH_TEXT
-from tests.fakes import FakeEngine
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def run(user: object, url: str, **fields: object) -> Task:
     return task
 
 
-def test_it_transcribes_a_served_mp4_and_cleans_up(user: object, media_server: object, fake_engine: None) -> None:
+def test_it_transcribes_a_served_mp4_and_cleans_up(user: object, media_server: object) -> None:
     task = run(user, media_server.url("english.mp4"))
     assert task.status == Status.SUCCESS, task.error
     assert task.progress == 100
@@ -36,26 +36,34 @@ def test_it_transcribes_a_served_mp4_and_cleans_up(user: object, media_server: o
     result = task.to_dict()["result"]
     assert result["speech_detected"] is True
     assert result["languages"] == ["eng"]
-    assert "fake engine" in result["concatenated_text"]
+    assert "fox" in result["concatenated_text"].lower()
     assert result["vttContent"].startswith("WEBVTT\n\n1\n")
     assert not workdir_for(task).exists()
 
 
-def test_a_task_is_claimed_only_once(user: object, media_server: object, fake_engine: None) -> None:
+def test_a_task_is_claimed_only_once(user: object, media_server: object) -> None:
     task = run(user, media_server.url("english.mp4"))
     assert process_task(str(task.pk)) == "skipped: not waiting to run"
     task.refresh_from_db()
     assert task.attempts == 1
 
 
-def test_the_engine_is_loaded_once_per_process(user: object, media_server: object, fake_engine: None) -> None:
-    run(user, media_server.url("english.mp4"))
-    loads = FakeEngine.loads
-    run(user, media_server.url("english.mp4"))
-    assert FakeEngine.loads == loads
+class LoadCountingEngine(FasterWhisperEngine):
+    loads = 0
+
+    def load(self) -> None:
+        LoadCountingEngine.loads += 1
+        super().load()
 
 
-def test_silence_gives_no_cues_and_no_speech(user: object, media_server: object, fake_engine: None) -> None:
+def test_the_engine_is_loaded_once_per_process(user: object, media_server: object, settings: object) -> None:
+    settings.AITASKS_ENGINE = "tests.test_worker.LoadCountingEngine"
+    assert run(user, media_server.url("english.mp4")).status == Status.SUCCESS
+    assert run(user, media_server.url("english.mp4")).status == Status.SUCCESS
+    assert LoadCountingEngine.loads == 1
+
+
+def test_silence_gives_no_cues_and_no_speech(user: object, media_server: object) -> None:
     task = run(user, media_server.url("silence.mp4"))
     assert task.status == Status.SUCCESS
     result = task.to_dict()["result"]
@@ -77,7 +85,7 @@ def test_silence_gives_no_cues_and_no_speech(user: object, media_server: object,
     ],
 )
 def test_bad_input_fails_at_once_with_a_readable_reason(
-    user: object, media_server: object, fake_engine: None, name: str, reason: str
+    user: object, media_server: object, name: str, reason: str
 ) -> None:
     task = run(user, media_server.url(name))
     assert task.status == Status.FAILURE
@@ -87,16 +95,14 @@ def test_bad_input_fails_at_once_with_a_readable_reason(
     assert not workdir_for(task).exists()
 
 
-def test_an_unsupported_translation_fails_naming_the_pair(
-    user: object, media_server: object, fake_engine: None
-) -> None:
+def test_an_unsupported_translation_fails_naming_the_pair(user: object, media_server: object) -> None:
     task = run(user, media_server.url("english.mp4"), audio_language="eng", subtitles_language="uzb")
     assert task.status == Status.FAILURE
     assert task.error == "translation eng => uzb is not supported by this installation"
 
 
 def test_a_transient_error_is_retried_then_fails(
-    user: object, media_server: object, fake_engine: None, settings: object, django_capture_on_commit_callbacks
+    user: object, media_server: object, settings: object, django_capture_on_commit_callbacks
 ) -> None:
     settings.AITASKS_MAX_RETRIES = 2
     task = Task.objects.create(owner=user, url=media_server.url("status/503"), status=Status.PENDING)
@@ -112,7 +118,7 @@ def test_a_transient_error_is_retried_then_fails(
     assert task.error == "cannot download url: HTTP 503"
 
 
-class RevokingEngine(FakeEngine):
+class RevokingEngine(FasterWhisperEngine):
     """Cancels its own task while transcribing, as a user clicking Cancel would."""
 
     def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str) -> Iterator:
@@ -131,14 +137,14 @@ def test_a_task_revoked_while_running_stops_and_keeps_nothing(
     assert not workdir_for(task).exists()
 
 
-def test_a_revoked_task_is_not_started(user: object, media_server: object, fake_engine: None) -> None:
+def test_a_revoked_task_is_not_started(user: object, media_server: object) -> None:
     task = Task.objects.create(owner=user, url=media_server.url("english.mp4"), status=Status.REVOKED)
     assert process_task(str(task.pk)) == "skipped: not waiting to run"
     task.refresh_from_db()
     assert (task.status, task.attempts) == (Status.REVOKED, 0)
 
 
-class ProgressRecordingEngine(FakeEngine):
+class ProgressRecordingEngine(FasterWhisperEngine):
     seen: list[tuple[int, str]] = []
 
     def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str) -> Iterator:
