@@ -41,27 +41,15 @@ LANGUAGE = {
 # The examples are the objects the test suite puts in its database before fuzzing, so that
 # the fuzzer reaches the found paths too, not only 404.
 EXAMPLE_TASK_ID = "34d0ba5a-23f6-4462-85ff-fe343b0cdb2d"
-VIDEO_ID = {
-    "name": "video_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-    "example": 1,
-}
-SUBTITLE_ID = {
-    "name": "subtitle_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1},
-    "example": 1,
-}
-TASK_ID = {
-    "name": "task_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string", "format": "uuid"},
-    "example": EXAMPLE_TASK_ID,
-}
+
+
+def _path_parameter(name: str, schema: dict, example: object) -> dict:
+    return {"name": name, "in": "path", "required": True, "schema": schema, "example": example}
+
+
+VIDEO_ID = _path_parameter("video_id", {"type": "integer", "minimum": 1}, 1)
+SUBTITLE_ID = _path_parameter("subtitle_id", {"type": "integer", "minimum": 1}, 1)
+TASK_ID = _path_parameter("task_id", {"type": "string", "format": "uuid"}, EXAMPLE_TASK_ID)
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",

@@ -94,21 +94,34 @@ def test_it_refuses_a_truncated_mp4_with_a_readable_message(media_dir: Path) -> 
     assert caught.value.permanent
 
 
-def test_it_keeps_what_decodes_from_a_file_cut_short_after_its_index(tmp_path: Path) -> None:
-    # A streaming-friendly MP4 (index first) cut in half: players play the first half.
-    whole = tmp_path / "faststart.mp4"
-    with av.open(str(whole), "w", format="mp4", options={"movflags": "faststart"}) as container:
-        stream = container.add_stream("aac", rate=SAMPLE_RATE)
-        stream.layout = "mono"
-        pcm = (media.tone(6) * 32767).astype(np.int16)
+def write_aac(
+    path: Path, pcm: np.ndarray, rate: int = SAMPLE_RATE, format: str = "mp4", options: dict | None = None
+) -> None:
+    """16-bit samples (frames × channels) as AAC, frame by frame, in a container the media
+    fixtures do not make."""
+    layout = "mono" if pcm.shape[1] == 1 else "stereo"
+    with av.open(str(path), "w", format=format, options=options or {}) as container:
+        stream = container.add_stream("aac", rate=rate)
+        stream.layout = layout
         for start in range(0, len(pcm), 1024):
-            frame = av.AudioFrame.from_ndarray(pcm[start : start + 1024].reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = SAMPLE_RATE
+            chunk = pcm[start : start + 1024].reshape(1, -1)  # packed s16: interleaved channels
+            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout=layout)
+            frame.sample_rate = rate
             frame.pts = start
             for packet in stream.encode(frame):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+
+
+def tone_pcm(seconds: float) -> np.ndarray:
+    return (media.tone(seconds) * 32767).astype(np.int16).reshape(-1, 1)
+
+
+def test_it_keeps_what_decodes_from_a_file_cut_short_after_its_index(tmp_path: Path) -> None:
+    # A streaming-friendly MP4 (index first) cut in half: players play the first half.
+    whole = tmp_path / "faststart.mp4"
+    write_aac(whole, tone_pcm(6), options={"movflags": "faststart"})
     data = whole.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) // 2])
@@ -136,18 +149,7 @@ def test_it_accepts_a_file_just_within_the_limit(media_dir: Path) -> None:
 def test_it_counts_decoded_samples_when_the_container_declares_no_duration(tmp_path: Path) -> None:
     # ADTS AAC has no duration in its header: only counting what decodes can stop it.
     path = tmp_path / "stream.aac"
-    with av.open(str(path), "w", format="adts") as container:
-        stream = container.add_stream("aac", rate=SAMPLE_RATE)
-        stream.layout = "mono"
-        pcm = (media.tone(5) * 32767).astype(np.int16)
-        for start in range(0, len(pcm), 1024):
-            frame = av.AudioFrame.from_ndarray(pcm[start : start + 1024].reshape(1, -1), format="s16", layout="mono")
-            frame.sample_rate = SAMPLE_RATE
-            frame.pts = start
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    write_aac(path, tone_pcm(5), format="adts")
     assert abs(len(decode_first_audio_track(path, max_duration_s=HOUR)) / SAMPLE_RATE - 5) < 0.2
     with pytest.raises(PipelineError, match="media longer than the limit"):
         decode_first_audio_track(path, max_duration_s=2)
@@ -157,21 +159,9 @@ def test_it_resamples_other_rates_and_mixes_stereo_to_mono(tmp_path: Path) -> No
     path = tmp_path / "stereo-44k.mp4"
     rate = 44_100
     seconds = 2
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("aac", rate=rate)
-        stream.layout = "stereo"
-        times = np.arange(seconds * rate) / rate
-        left = (0.3 * np.sin(2 * np.pi * 440 * times) * 32767).astype(np.int16)
-        pcm = np.stack([left, left]).T.copy()  # packed s16: interleaved channels
-        for start in range(0, len(pcm), 1024):
-            chunk = pcm[start : start + 1024]
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="stereo")
-            frame.sample_rate = rate
-            frame.pts = start
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    times = np.arange(seconds * rate) / rate
+    left = (0.3 * np.sin(2 * np.pi * 440 * times) * 32767).astype(np.int16)
+    write_aac(path, np.stack([left, left]).T.copy(), rate=rate)
     samples = decode_first_audio_track(path, max_duration_s=HOUR)
     assert abs(len(samples) / SAMPLE_RATE - seconds) < 0.1
     assert 0.1 < rms(samples) < 0.4
