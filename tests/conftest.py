@@ -184,6 +184,9 @@ def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     media.write_mp4(root / "noise.mp4", [noise])
     melody = np.concatenate([media.tone(0.4, frequency) for frequency in (262, 294, 330, 349, 392, 440, 494, 523) * 2])
     media.write_mp4(root / "melody.mp4", [melody])
+    # 40 s of music before anyone speaks: Whisper's own language ID looks at the first 30 s only.
+    intro = np.concatenate([melody] * 7)[: 40 * media.RATE]
+    media.write_mp4(root / "late-speech.mp4", [np.concatenate([intro, media.silence(0.5), speech])])
     media.write_mp4(root / "video-only.mp4", [], video=True)
     (root / "page.html").write_bytes(b"<!doctype html><title>Not a video</title><p>Hello</p>")
     (root / "empty.mp4").write_bytes(b"")

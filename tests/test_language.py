@@ -55,6 +55,28 @@ def test_an_unsure_first_stretch_takes_the_following_language() -> None:
     assert language.assign(guesses) == ["de", "de"]
 
 
+def test_a_short_stretch_between_two_languages_joins_the_closer_one() -> None:
+    guesses = [guess(0, 5, en=0.95), guess(6.2, 7), guess(7.3, 12, de=0.9)]
+    assert language.assign(guesses) == ["en", "de", "de"]
+    guesses = [guess(0, 5, en=0.95), guess(5.2, 6), guess(7.3, 12, de=0.9)]
+    assert language.assign(guesses) == ["en", "en", "de"]
+
+
+def test_an_unsure_stretch_between_two_languages_follows_its_own_scores() -> None:
+    guesses = [guess(0, 5, en=0.95), guess(5.2, 8, nl=0.4, de=0.35, en=0.1), guess(9, 14, de=0.9)]
+    assert language.assign(guesses) == ["en", "de", "de"]
+
+
+def test_a_language_heard_only_with_doubt_is_not_added() -> None:
+    guesses = [
+        guess(0, 20, en=0.9),
+        guess(20, 35, de=0.85),
+        guess(35, 39, yi=0.5, de=0.3),  # long enough, but never clearly Yiddish
+        guess(39, 45, de=0.8),
+    ]
+    assert language.assign(guesses) == ["en", "de", "de", "de"]
+
+
 def test_languages_are_ranked_by_confident_speech_time() -> None:
     ranking = language.rank([guess(0, 10, en=0.9), guess(10, 40, de=0.8), guess(40, 45, en=0.9)])
     assert [code for code, _weight in ranking] == ["de", "en"]

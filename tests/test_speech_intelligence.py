@@ -55,6 +55,14 @@ def test_spanish_is_recognised_without_being_told(user: object, media_server: ob
     assert "buenos días" in result["concatenated_text"].lower()
 
 
+def test_speech_after_a_long_musical_intro_is_found_and_identified(user: object, media_server: object) -> None:
+    result = run(user, media_server.url("late-speech.mp4"))
+    assert result["speech_detected"] is True
+    assert result["languages"] == ["eng"]  # the music in the first 30 s does not decide it
+    assert "fox" in result["concatenated_text"].lower()
+    assert result["subtitles"][0]["start_time"] >= "00:00:40.000"  # no cue over the music
+
+
 @pytest.mark.parametrize("name", ["noise.mp4", "melody.mp4", "silence.mp4"])
 def test_noise_music_and_silence_produce_no_cues(user: object, media_server: object, name: str) -> None:
     result = run(user, media_server.url(name))

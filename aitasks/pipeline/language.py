@@ -28,9 +28,12 @@ MONOLINGUAL_CONFIDENCE = 0.8
 # A stretch of speech keeps its own language only when the model is this sure of it...
 MIN_CONFIDENCE = 0.5
 MIN_SECONDS = 1.0
-# ...and when that language covers enough of the file (a stray 2 s of "Dutch" is a mistake).
+# ...and when that language covers enough of the file (a stray 2 s of "Dutch" is a mistake)...
 MIN_LANGUAGE_SECONDS = 3.0
 MIN_LANGUAGE_SHARE = 0.05
+# ...and the model is clearly sure of it somewhere: a language only ever half-heard (espeak's
+# German heard as Yiddish at 0.5 beside confident German) is a confusion, not a new language.
+NEW_LANGUAGE_CONFIDENCE = 0.7
 # Whisper codes outside our 99 that belong to one of them.
 _WHISPER_ALIASES = {"yue": "zh"}
 
@@ -124,17 +127,20 @@ def is_monolingual(guesses: list[Guess]) -> bool:
 
 
 def assign(guesses: list[Guess]) -> list[str]:
-    """A language per guess; unsure ones take their neighbours' (the previous one first)."""
+    """A language per guess; unsure ones take a neighbour's (see `_borrow`)."""
     ranking = rank(guesses)
     total = sum(guess.span.seconds for guess in guesses) or 1.0
     sure_seconds: dict[str, float] = defaultdict(float)
+    clearest: dict[str, float] = defaultdict(float)
     for guess in guesses:
         code, probability = guess.best
         if probability >= MIN_CONFIDENCE and guess.span.seconds >= MIN_SECONDS:
             sure_seconds[code] += guess.span.seconds
+            clearest[code] = max(clearest[code], probability)
     present = {
         code for code, seconds in sure_seconds.items()
-        if seconds >= MIN_LANGUAGE_SECONDS or seconds / total >= MIN_LANGUAGE_SHARE
+        if (seconds >= MIN_LANGUAGE_SECONDS or seconds / total >= MIN_LANGUAGE_SHARE)
+        and clearest[code] >= NEW_LANGUAGE_CONFIDENCE
     }  # fmt: skip
     sure: list[str | None] = []
     for guess in guesses:
@@ -144,12 +150,25 @@ def assign(guesses: list[Guess]) -> list[str]:
     fallback = next((code for code, _weight in ranking if code in present), ranking[0][0] if ranking else "en")
     assigned: list[str] = []
     for index, code in enumerate(sure):
-        if code is None:
-            previous = assigned[-1] if assigned else None
-            following = next((later for later in sure[index + 1 :] if later is not None), None)
-            code = previous or following or fallback
-        assigned.append(code)
+        assigned.append(code or _borrow(guesses, sure, assigned, index) or fallback)
     return assigned
+
+
+def _borrow(guesses: list[Guess], sure: list[str | None], assigned: list[str], index: int) -> str | None:
+    """The language an unsure stretch takes from its neighbours. Between two languages: the
+    one its own scores favour, else the one spoken closer in time (a short "Guten Abend" right
+    before German is German, not the English a second earlier)."""
+    previous = assigned[-1] if assigned else None
+    after = next((later for later in range(index + 1, len(sure)) if sure[later] is not None), None)
+    following = sure[after] if after is not None else None
+    if previous is None or following is None or previous == following:
+        return previous or following
+    scores, span = guesses[index].scores, guesses[index].span
+    if scores.get(previous, 0.0) != scores.get(following, 0.0):
+        return max((previous, following), key=lambda code: scores.get(code, 0.0))
+    gap_before = span.start - guesses[index - 1].span.end
+    gap_after = guesses[after].span.start - span.end  # type: ignore[index]
+    return previous if gap_before <= gap_after else following
 
 
 def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> LanguagePlan:
