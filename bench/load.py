@@ -10,7 +10,7 @@ duplicated (listed twice), unanswered (listed but never answered 200), 5xx, tran
 The per-account queue limit is raised to 1000 for the run (AITASKS_QUEUE_LIMIT=1000), as
 500 tasks stay unfinished.
 
-    .venv/bin/python bench/load.py [--tasks 500] [--clients 20] [--sqlite-wal]
+    .venv/bin/python bench/load.py [--tasks 500] [--clients 20] [--sqlite-journal wal|delete]
     .venv/bin/python bench/load.py --database-url postgresql://postgres@127.0.0.1:5432/test
 """
 
@@ -20,7 +20,6 @@ import argparse
 import logging
 import os
 import shutil
-import sqlite3
 import statistics
 import sys
 import tempfile
@@ -51,7 +50,10 @@ def main() -> None:
         help="a PostgreSQL server (its admin URL): a scratch database is created there and dropped",
     )
     parser.add_argument(
-        "--sqlite-wal", action="store_true", help="put the scratch SQLite file in WAL mode (settings do not)"
+        "--sqlite-journal",
+        choices=("wal", "delete"),
+        default="wal",
+        help="SQLITE_JOURNAL_MODE for the scratch SQLite file (the settings' default: wal)",
     )
     args = parser.parse_args()
 
@@ -62,17 +64,15 @@ def main() -> None:
     database, drop = scratch_database(args.postgres, scratch)
     service = Service(scratch, database_url=database)
     service.env["AITASKS_QUEUE_LIMIT"] = QUEUE_LIMIT
+    service.env["SQLITE_JOURNAL_MODE"] = args.sqlite_journal
     try:
         service.manage("migrate", "--noinput", "-v0")
-        if args.sqlite_wal and not args.postgres:
-            with sqlite3.connect(scratch / "load.sqlite3") as db:
-                db.execute("PRAGMA journal_mode=WAL")  # a property of the file: every connection uses it
         key = service.manage("create_api_key", "load", "--create-user").strip().splitlines()[-1]
         service.start_web()
         if args.postgres:
             label = "PostgreSQL (scratch database)"
         else:
-            label = "SQLite, " + ("WAL journal" if args.sqlite_wal else "default (rollback) journal")
+            label = f"SQLite, {args.sqlite_journal} journal"
         run(service.url, key, args.tasks, args.clients, label)
     finally:
         service.stop()
@@ -165,7 +165,7 @@ def run(base_url: str, key: str, total: int, clients: int, database: str) -> Non
 
     retried = len(range(1, total, 2))
     threads = os.environ.get("WEB_THREADS", "4")
-    conn_max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "0")
+    conn_max_age = os.environ.get("DATABASE_CONN_MAX_AGE", "60")
     print(f"database: {database}; DATABASE_CONN_MAX_AGE={conn_max_age}")
     print(f"gunicorn WEB_WORKERS=2 x WEB_THREADS={threads}; no queue worker")
     print(f"AITASKS_QUEUE_LIMIT={QUEUE_LIMIT} for this run (default 100 unfinished tasks per account)")

@@ -100,15 +100,25 @@ TEMPLATES = [
     },
 ]
 
+# Connections are kept for a minute (checked before reuse): opening one per request halved the
+# API's throughput on PostgreSQL in bench/load.py.
 DATABASES = {
     "default": dj_database_url.parse(
         envstr("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
+SQLITE_JOURNAL_MODES = ("wal", "delete")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web process and the worker write to one file: wait for the lock instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # The web process and the worker write to one file: wait for the lock instead of failing,
+    # and journal ahead (WAL) so that readers never wait for a writer.
+    journal = envstr("SQLITE_JOURNAL_MODE", "wal").lower()
+    if journal not in SQLITE_JOURNAL_MODES:
+        raise ImproperlyConfigured(f"SQLITE_JOURNAL_MODE must be one of {', '.join(SQLITE_JOURNAL_MODES)}")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": f"PRAGMA journal_mode={journal}"}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -169,9 +169,12 @@ def stop_after() -> Iterator[list[Service]]:
 def test_the_embedded_default_runs_on_sqlite_and_the_orm_broker(
     tmp_path: Path, media_server: object, stop_after: list[Service]
 ) -> None:
-    service = Service(tmp_path, database_url=f"sqlite:///{tmp_path / 'aitasks.sqlite3'}")
+    database = tmp_path / "aitasks.sqlite3"
+    service = Service(tmp_path, database_url=f"sqlite:///{database}")
     stop_after.append(service)
     exercise(service, media_server)
+    with sqlite3.connect(database) as db:  # web and worker share the file: readers never wait
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
 @pytest.fixture
