@@ -125,6 +125,16 @@ class TrickyServer:
                             time.sleep(0.3)
                     except OSError:
                         pass
+                elif parts.path == "/slow-headers":
+                    # the status line, then one header byte at a time: each read is quick
+                    try:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                        for byte in b"X-Padding: " + b"a" * 18:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.3)
+                    except OSError:
+                        pass
                 elif parts.path == "/empty":
                     self.send_response(200)
                     self.send_header("Content-Length", "0")
@@ -521,6 +531,14 @@ def test_it_gives_up_on_a_server_that_trickles_past_the_total_timeout(tricky: Tr
     with pytest.raises(TransientError, match="took longer than 1 s"):
         download(tricky.url("/trickle"), tmp_path / "origin", policy(total_timeout=1, read_timeout=2))
     assert time.monotonic() - started < 3
+
+
+def test_the_total_timeout_holds_while_a_server_trickles_its_headers(tricky: TrickyServer, tmp_path: Path) -> None:
+    started = time.monotonic()
+    with pytest.raises(TransientError, match="took longer than 1 s"):
+        download(tricky.url("/slow-headers"), tmp_path / "origin", policy(total_timeout=1, read_timeout=2))
+    assert time.monotonic() - started < 2
+    assert not (tmp_path / "origin").exists()
 
 
 def test_it_reports_a_refused_connection_as_transient(tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from .deadline import transport_until
 from .errors import PipelineError, TransientError
 
 VIDEO_PAGE_HOSTS = (
@@ -139,7 +140,7 @@ def download(
 ) -> int:
     """Stream `url` into `destination`; returns the number of bytes written."""
     deadline = time.monotonic() + policy.total_timeout
-    with httpx.Client(follow_redirects=False, trust_env=False) as client:
+    with httpx.Client(follow_redirects=False, trust_env=False, transport=transport_until(deadline)) as client:
         for _hop in range(policy.max_redirects + 1):
             target = check_url(url, policy)
             address = resolve(target, policy)
@@ -147,6 +148,8 @@ def download(
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
+                if time.monotonic() >= deadline:
+                    raise _took_too_long(policy) from None
                 raise TransientError("cannot download url: the server did not answer in time") from None
             except httpx.HTTPError as error:
                 raise TransientError(f"cannot download url: {_describe(error)}") from None
@@ -227,6 +230,8 @@ def _save(
                 if on_progress:
                     on_progress(written, declared)
     except httpx.TimeoutException:
+        if time.monotonic() >= deadline:
+            raise _took_too_long(policy) from None
         raise TransientError("cannot download url: the server stopped sending data") from None
     except httpx.HTTPError as error:
         raise TransientError(f"cannot download url: {_describe(error)}") from None
