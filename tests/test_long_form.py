@@ -1,4 +1,4 @@
-"""The real model on minutes of speech, as editors' videos are: marked slow (`bin/test -m slow`).
+"""The real model on minutes of speech, as editors' videos are: marked slow (`.venv/bin/pytest -m slow`).
 
 The default suite transcribes short clips; these check what only shows on long media: cues
 that keep the broadcast rules over minutes, timing that does not drift, and code-switching

@@ -158,6 +158,9 @@ def exercise(service: Service, media_server: object) -> None:
         assert listed["count"] == 2
 
 
+SQLITE_FILE = "aitasks.sqlite3"
+
+
 @pytest.fixture
 def stop_after() -> Iterator[list[Service]]:
     services: list[Service] = []
@@ -166,14 +169,19 @@ def stop_after() -> Iterator[list[Service]]:
         service.stop()
 
 
-def test_the_embedded_default_runs_on_sqlite_and_the_orm_broker(
-    tmp_path: Path, media_server: object, stop_after: list[Service]
-) -> None:
-    database = tmp_path / "aitasks.sqlite3"
-    service = Service(tmp_path, database_url=f"sqlite:///{database}")
+@pytest.fixture
+def sqlite_service(tmp_path: Path, stop_after: list[Service]) -> Service:
+    """The embedded default: the service on a SQLite file of its own (tmp_path / SQLITE_FILE)."""
+    service = Service(tmp_path, database_url=f"sqlite:///{tmp_path / SQLITE_FILE}")
     stop_after.append(service)
-    exercise(service, media_server)
-    with sqlite3.connect(database) as db:  # web and worker share the file: readers never wait
+    return service
+
+
+def test_the_embedded_default_runs_on_sqlite_and_the_orm_broker(
+    tmp_path: Path, media_server: object, sqlite_service: Service
+) -> None:
+    exercise(sqlite_service, media_server)
+    with sqlite3.connect(tmp_path / SQLITE_FILE) as db:  # web and worker share the file: readers never wait
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -211,13 +219,9 @@ def test_the_scaled_out_configuration_runs_on_postgres_and_redis(
     exercise(service, media_server)
 
 
-def test_a_task_survives_its_worker_being_killed(
-    tmp_path: Path, media_server: object, stop_after: list[Service]
-) -> None:
+def test_a_task_survives_its_worker_being_killed(tmp_path: Path, media_server: object, sqlite_service: Service) -> None:
     """SIGKILL the worker mid-task; once a worker starts again, the task completes exactly once."""
-    database = tmp_path / "aitasks.sqlite3"
-    service = Service(tmp_path, database_url=f"sqlite:///{database}")
-    stop_after.append(service)
+    service, database = sqlite_service, tmp_path / SQLITE_FILE
     with set_up(service) as client:
         first_worker = service.start_worker()
         created = client.post(
