@@ -140,17 +140,18 @@ def download(
 ) -> int:
     """Stream `url` into `destination`; returns the number of bytes written."""
     deadline = time.monotonic() + policy.total_timeout
-    with httpx.Client(follow_redirects=False, trust_env=False, transport=transport_until(deadline)) as client:
+    # Each socket operation waits at most its own timeout, and none waits past the deadline.
+    timeout = httpx.Timeout(policy.read_timeout, connect=policy.connect_timeout)
+    transport = transport_until(deadline)
+    with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout, transport=transport) as client:
         for _hop in range(policy.max_redirects + 1):
             target = check_url(url, policy)
             address = resolve(target, policy)
-            request = _pinned_request(client, target, address, _timeout(policy, deadline))
+            request = _pinned_request(client, target, address)
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
-                if time.monotonic() >= deadline:
-                    raise _took_too_long(policy) from None
-                raise TransientError("cannot download url: the server did not answer in time") from None
+                raise _timed_out(policy, deadline, "the server did not answer in time") from None
             except httpx.HTTPError as error:
                 raise TransientError(f"cannot download url: {_describe(error)}") from None
             try:
@@ -167,19 +168,14 @@ def download(
     raise PipelineError(f"cannot download url: more than {policy.max_redirects} redirects")
 
 
-def _timeout(policy: FetchPolicy, deadline: float) -> httpx.Timeout:
-    """Per-operation timeouts that never wait past the total deadline by more than one read."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
-        raise _took_too_long(policy)
-    return httpx.Timeout(min(policy.read_timeout, remaining), connect=min(policy.connect_timeout, remaining))
+def _timed_out(policy: FetchPolicy, deadline: float, what: str) -> TransientError:
+    """The error for a timeout: the whole download's, once past the deadline, else one wait's."""
+    if time.monotonic() >= deadline:
+        return TransientError(f"cannot download url: took longer than {policy.total_timeout:.0f} s")
+    return TransientError(f"cannot download url: {what}")
 
 
-def _took_too_long(policy: FetchPolicy) -> TransientError:
-    return TransientError(f"cannot download url: took longer than {policy.total_timeout:.0f} s")
-
-
-def _pinned_request(client: httpx.Client, target: Target, address: str, timeout: httpx.Timeout) -> httpx.Request:
+def _pinned_request(client: httpx.Client, target: Target, address: str) -> httpx.Request:
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port != (443 if target.scheme == "https" else 80):
         host_header += f":{target.port}"
@@ -188,7 +184,6 @@ def _pinned_request(client: httpx.Client, target: Target, address: str, timeout:
         target.url,
         headers={"Host": host_header, "Accept": "video/*, audio/*, */*;q=0.5", "User-Agent": "aitasks-fetcher/1"},
         extensions={"sni_hostname": target.host},
-        timeout=timeout,
     )
     # Connect to the address that was checked; Host and TLS name stay those of the URL.
     request.url = request.url.copy_with(host=address)
@@ -218,21 +213,16 @@ def _save(
     written = 0
     try:
         with destination.open("wb") as file:
-            # Chunks as they arrive, not buffered to a fixed size: a server trickling a byte at a
-            # time would otherwise never reach the deadline check.
+            # Chunks as they arrive; past the deadline, the transport's next read times out.
             for chunk in response.iter_bytes():
                 written += len(chunk)
                 if written > policy.max_bytes:
                     raise PipelineError(too_large)
-                if time.monotonic() > deadline:
-                    raise _took_too_long(policy)
                 file.write(chunk)
                 if on_progress:
                     on_progress(written, declared)
     except httpx.TimeoutException:
-        if time.monotonic() >= deadline:
-            raise _took_too_long(policy) from None
-        raise TransientError("cannot download url: the server stopped sending data") from None
+        raise _timed_out(policy, deadline, "the server stopped sending data") from None
     except httpx.HTTPError as error:
         raise TransientError(f"cannot download url: {_describe(error)}") from None
     if written == 0:
