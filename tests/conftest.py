@@ -46,6 +46,18 @@ def _test_settings(settings: object) -> None:
     }
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """SQLite tests run on a file, as the service does (WAL, waiting for locks), not in memory:
+    an in-memory database shared between threads (the live server, the browser tests' worker)
+    fails at once with "database table is locked" where a file waits its turn."""
+    from django.db import connections
+
+    settings_dict = connections["default"].settings_dict
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        settings_dict["TEST"]["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture
 def user(django_user_model: object) -> object:
     return django_user_model.objects.create_user("alice", password="correct horse battery staple")  # type: ignore[attr-defined]
