@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from tests.conftest import ENGLISH_TEXT
+from tests.heard import assert_heard
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get("AITASKS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
@@ -149,7 +150,7 @@ def exercise(service: Service, media_server: object) -> None:
         assert statuses[0] in ("RECEIVED", "PENDING", "STARTED")
         progress = [value for _status, value in task["seen"]]
         assert progress == sorted(progress)
-        assert "lazy dog" in task["result"]["concatenated_text"].lower()
+        assert_heard(task["result"]["concatenated_text"], "quick brown fox jumps over lazy dog")
         assert task["result"]["languages"] == ["eng"]
         assert len(task["result"]["concatenated_text"]) > len(ENGLISH_TEXT) * 0.8
         failed = wait_until_final(client, failing.json()["task_id"])
@@ -238,7 +239,7 @@ def test_a_task_survives_its_worker_being_killed(tmp_path: Path, media_server: o
         service.start_worker()
         task = wait_until_final(client, created["task_id"])
         assert task["status"] == "SUCCESS", (task, service.log("worker"))
-        assert "lazy dog" in task["result"]["concatenated_text"].lower()
+        assert_heard(task["result"]["concatenated_text"], "quick brown fox jumps over lazy dog")
         assert task["result"]["vttContent"].count(" --> ") == len(task["result"]["subtitles"]) >= 1
 
     with sqlite3.connect(database) as db:
