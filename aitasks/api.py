@@ -85,6 +85,8 @@ def json_body(request: HttpRequest, strings_only: bool = True) -> dict[str, Any]
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         raise BadRequest("malformed JSON body") from None
+    except RecursionError:  # thousands of nested arrays: the decoder runs out of stack
+        raise BadRequest("malformed JSON body: nested too deeply") from None
     if not isinstance(body, dict):
         raise BadRequest("the JSON body must be an object")
     for key, value in body.items():

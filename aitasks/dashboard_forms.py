@@ -105,6 +105,23 @@ class VideoUploadForm(forms.Form):
         return data
 
 
+class GenerateSubtitlesForm(forms.Form):
+    """The video page's "Generate subtitles": the spoken language (or auto) and a target."""
+
+    audio_language = forms.ChoiceField(label="Audio language", required=False)
+    subtitles_language = forms.ChoiceField(label="Subtitles language", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("audio_language", "subtitles_language"):
+            self.fields[name].choices = AUTO + languages.choices()
+
+    def first_error(self) -> str:
+        field, errors = next(iter(self.errors.items()))
+        label = self.fields[field].label if field in self.fields else ""
+        return f"{label}: {errors[0]}" if label else errors[0]
+
+
 class SubtitleUploadForm(forms.Form):
     name = forms.CharField(max_length=255, required=False)
     language = forms.ChoiceField(choices=languages.choices(), initial="eng")

@@ -9,7 +9,8 @@ from pathlib import Path
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 CHUNK = 256 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# At most 18 digits: any file offset fits, and int() never meets a number of thousands of digits.
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
 def serve(request: HttpRequest, path: Path, content_type: str = "video/mp4") -> HttpResponse:

@@ -7,8 +7,9 @@ import re
 from .pipeline.subtitles import Cue, render_vtt
 
 MAX_BYTES = 5 * 1024 * 1024  # Gcore's limit
+# Hours have at most 6 digits (114 years): int() never meets a number of thousands of digits.
 _TIMING = re.compile(
-    r"^(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s+-->\s+(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})(?:\s+.*)?$"
+    r"^(?P<start>(?:\d{1,6}:)?\d{1,2}:\d{2}[.,]\d{1,3})\s+-->\s+(?P<end>(?:\d{1,6}:)?\d{1,2}:\d{2}[.,]\d{1,3})(?:\s+.*)?$"
 )
 
 

@@ -28,7 +28,15 @@ from django_htmx.http import HttpResponseStopPolling
 
 from . import queue, videos
 from .api import search_query
-from .dashboard_forms import EXAMPLE_URL, SORTS, GenerateTaskForm, SubtitleUploadForm, TaskFilterForm, VideoUploadForm
+from .dashboard_forms import (
+    EXAMPLE_URL,
+    SORTS,
+    GenerateSubtitlesForm,
+    GenerateTaskForm,
+    SubtitleUploadForm,
+    TaskFilterForm,
+    VideoUploadForm,
+)
 from .models import UNFINISHED_STATUSES, Status, Subtitle, Task, Video, VideoStatus
 from .pipeline.subtitles import full_text, render_srt, render_vtt
 from .subtitle_files import InvalidSubtitles, to_vtt
@@ -300,11 +308,14 @@ def video_subtitles(request: HttpRequest, video_id: int) -> HttpResponse:
     """Upload a subtitle file, or start AI subtitles, for a video."""
     video = _own_video(request, video_id)
     if "generate" in request.POST:
+        generate = GenerateSubtitlesForm(request.POST)
         if video.status != VideoStatus.READY:
             messages.error(request, "AI subtitles start once the video is ready.")
+        elif not generate.is_valid():
+            messages.error(request, f"AI subtitles were not started: {generate.first_error()}")
         else:
-            audio = request.POST.get("audio_language") or "auto"
-            target = request.POST.get("subtitles_language") or ""
+            audio = generate.cleaned_data["audio_language"] or "auto"
+            target = generate.cleaned_data["subtitles_language"]
             videos.start_ai_subtitles(video, audio, [target] if target else [])
             messages.success(request, "AI subtitles started: they appear here when the task succeeds.")
         return redirect("video-detail", video_id=video.pk)

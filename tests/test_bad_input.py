@@ -83,3 +83,83 @@ def _create(api: Client, url: str) -> str:
     )
     assert response.status_code == 200, response.content
     return response.json()["task_id"]
+
+
+# --- never a 5xx: inputs that once crashed a view ---------------------------------------------
+
+DEEPLY_NESTED = "[" * 100_000
+
+
+@pytest.mark.parametrize("path", ["/streaming/ai/tasks", "/streaming/ai/transcribe", "/streaming/videos"])
+def test_deeply_nested_json_is_a_400_not_a_crash(api: Client, path: str) -> None:
+    response = api.post(path, data=DEEPLY_NESTED, content_type="application/json")
+    assert response.status_code == 400
+    assert "malformed JSON body" in response.json()["error"]
+
+
+def test_deeply_nested_json_on_a_video_and_its_subtitles_is_a_400(api: Client, user: object) -> None:
+    from aitasks.models import Video
+
+    video = Video.objects.create(owner=user, name="Keynote")
+    for method, path in [
+        (api.patch, f"/streaming/videos/{video.pk}"),
+        (api.post, f"/streaming/videos/{video.pk}/subtitles"),
+    ]:
+        response = method(path, data=DEEPLY_NESTED, content_type="application/json")
+        assert response.status_code == 400, path
+        assert "malformed JSON body" in response.json()["error"]
+
+
+@pytest.mark.parametrize("header", ["bytes=" + "9" * 5000 + "-", "bytes=0-" + "9" * 5000, "bytes=-" + "9" * 5000])
+def test_a_range_with_thousands_of_digits_is_unsatisfiable(api: Client, user: object, header: str) -> None:
+    video = _stored_video(user)
+    response = api.get(f"/streaming/videos/{video.pk}/mp4", HTTP_RANGE=header)
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{video.file_path.stat().st_size}"
+
+
+@pytest.mark.parametrize(
+    "vtt",
+    [
+        "WEBVTT\n\n" + "9" * 5000 + ":00:01.000 --> 00:00:02.000\nHello\n",
+        "1\n00:00:01,000 --> " + "9" * 5000 + ":00:02,000\nHello\n",
+    ],
+    ids=["vtt", "srt"],
+)
+def test_a_cue_hour_with_thousands_of_digits_is_a_400(api: Client, user: object, vtt: str) -> None:
+    from aitasks.models import Video
+
+    video = Video.objects.create(owner=user, name="Keynote")
+    response = api.post(
+        f"/streaming/videos/{video.pk}/subtitles",
+        data=json.dumps({"language": "eng", "vtt": vtt}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "bad timing line" in response.json()["error"]
+
+
+def test_generate_subtitles_with_an_unknown_language_is_a_form_error(user: object) -> None:
+    browser = Client()
+    browser.force_login(user)
+    video = _stored_video(user)
+    response = browser.post(
+        f"/videos/{video.pk}/subtitles",
+        {"generate": "1", "audio_language": "zzz", "subtitles_language": "eng"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "AI subtitles were not started: Audio language: Select a valid choice." in response.content.decode()
+    assert not Task.objects.exists()
+
+
+def _stored_video(user: object) -> object:
+    from django.conf import settings
+
+    from aitasks.models import Video, VideoStatus
+
+    video = Video.objects.create(owner=user, name="Keynote", status=VideoStatus.READY)
+    video.directory.mkdir(parents=True, exist_ok=True)
+    video.file_path.write_bytes(b"\0" * 1000)
+    assert settings.AITASKS_DATA_DIR in video.file_path.parents
+    return video

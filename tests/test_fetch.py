@@ -298,6 +298,12 @@ def test_it_keeps_the_host_as_written_without_brackets_or_trailing_dot() -> None
         "::7f00:1",  # IPv4-compatible 127.0.0.1
         "::a00:1",  # IPv4-compatible 10.0.0.1
         "2001:db8::1",  # documentation
+        "64:ff9b:1::1",  # NAT64 for local use
+        "64:ff9b:1:ffff::808:808",
+        "::ffff:0:7f00:1",  # IPv4-translated 127.0.0.1
+        "::ffff:0:808:808",  # IPv4-translated, whatever the address
+        "fec0::1",  # site-local
+        "feff:ffff::1",
     ],
 )
 def test_it_refuses_addresses_that_are_not_public(address: str) -> None:

@@ -36,6 +36,14 @@ RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 # judges by the prefix alone: NAT64 (a gateway forwards to the embedded address) and the
 # deprecated IPv4-compatible form (routed to the embedded address by some stacks).
 EMBEDDED_IPV4_NETWORKS = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("::/96"))
+# IPv6 prefixes refused whatever follows, which some Python versions call global: NAT64 for
+# local use (RFC 8215, translated to any IPv4 address a site chooses), IPv4-translated
+# addresses (SIIT, RFC 2765) and the deprecated site-local prefix (RFC 3879).
+NEVER_PUBLIC_IPV6_NETWORKS = (
+    ipaddress.IPv6Network("64:ff9b:1::/48"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+    ipaddress.IPv6Network("fec0::/10"),
+)
 
 
 class UnsafeUrl(PipelineError):
@@ -112,6 +120,8 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
         if mapped is not None:
             return is_public_address(mapped)
         if address.teredo is not None:
+            return False
+        if any(address in network for network in NEVER_PUBLIC_IPV6_NETWORKS):
             return False
         if any(address in network for network in EMBEDDED_IPV4_NETWORKS):
             return is_public_address(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
