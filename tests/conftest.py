@@ -132,6 +132,23 @@ class MediaServer:
                     self.send_header("Location", "/loop")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
+                elif path == "/gzip-bomb":
+                    # ~2 KB on the wire, 1 GiB for a client that inflates it
+                    body = media.gzip_bomb()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "video/mp4")
+                    self.send_header("Content-Encoding", "gzip, gzip")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                elif path == "/gzip-bomb-undeclared":
+                    # the same bytes without the header: a file like any other, stored as sent
+                    body = media.gzip_bomb()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "video/mp4")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                 elif path == "/huge":
                     self.send_response(200)
                     self.send_header("Content-Type", "video/mp4")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import subprocess
 import wave
+import zlib
 from fractions import Fraction
 from pathlib import Path
 
@@ -29,6 +32,16 @@ def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
         return samples
     positions = np.arange(0, len(samples) * target / rate) * rate / target
     return np.interp(positions, np.arange(len(samples)), samples).astype(np.float32)
+
+
+@functools.cache
+def gzip_bomb(inflated_mib: int = 1024) -> bytes:
+    """Zeros gzipped twice: about 2 KB that inflate to `inflated_mib` MiB when a client
+    decodes `Content-Encoding: gzip, gzip` (about 3 s to build 1 GiB, once a session)."""
+    inner = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    zeros = bytes(1 << 20)
+    compressed = b"".join(inner.compress(zeros) for _ in range(inflated_mib)) + inner.flush()
+    return gzip.compress(compressed, 9)
 
 
 def silence(seconds: float) -> np.ndarray:

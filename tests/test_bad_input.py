@@ -36,6 +36,7 @@ FAILED_BY_THE_WORKER = [
     ("a 404", "nothing-here.mp4", "cannot download url: HTTP 404"),
     ("a 500", "status/500", "cannot download url: HTTP 500"),
     ("a redirect loop", "loop", "more than 5 redirects"),
+    ("a gzip bomb", "gzip-bomb", "the server sent the file compressed (Content-Encoding: gzip, gzip)"),
 ]
 
 
@@ -83,6 +84,22 @@ def _create(api: Client, url: str) -> str:
     )
     assert response.status_code == 200, response.content
     return response.json()["task_id"]
+
+
+def test_a_video_copy_of_a_gzip_bomb_fails_without_inflating_it(api: Client, media_server: object) -> None:
+    from aitasks.models import Video, VideoStatus
+
+    response = api.post(
+        "/streaming/videos",
+        data=json.dumps({"video": {"name": "bomb", "origin_url": media_server.url("gzip-bomb")}}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    run_queued_tasks()
+    video = Video.objects.get(pk=response.json()["id"])
+    assert video.status == VideoStatus.ERROR
+    assert "the server sent the file compressed (Content-Encoding: gzip, gzip)" in video.error
+    assert not video.directory.exists()
 
 
 # --- never a 5xx: inputs that once crashed a view ---------------------------------------------

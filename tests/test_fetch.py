@@ -104,6 +104,12 @@ class TrickyServer:
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+                elif parts.path == "/accept-encoding":
+                    body = self.headers.get("Accept-Encoding", "").encode()
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                 elif parts.path == "/redirect":
                     self.send_response(302)
                     self.send_header("Location", query["to"])
@@ -398,6 +404,64 @@ def test_it_saves_the_file_byte_for_byte(media_server: object, media_dir: Path, 
     assert destination.read_bytes() == original
     assert written == len(original)
     assert progress[-1] == (len(original), len(original))
+
+
+# A fresh interpreter downloads the bomb and reports its own peak memory: the test process's
+# peak is that of every test before it.
+_DOWNLOAD_IN_A_FRESH_PROCESS = """
+import json, sys, time
+from pathlib import Path
+from aitasks.pipeline.fetch import FetchPolicy, download
+from aitasks.pipeline.errors import PipelineError
+url, destination = sys.argv[1], Path(sys.argv[2])
+started = time.monotonic()
+try:
+    size, error = download(url, destination, FetchPolicy(max_bytes=2048 << 20, allowed_private_hosts=frozenset({"127.0.0.1"}))), ""
+except PipelineError as problem:
+    size, error = 0, str(problem)
+# VmHWM: this process's own peak (ru_maxrss would carry the parent's over exec).
+peak_kb = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"size": size, "error": error, "seconds": time.monotonic() - started, "peak_mb": peak_kb / 1024}))
+"""
+
+
+def _download_in_a_fresh_process(url: str, destination: Path) -> dict[str, object]:
+    import json
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", _DOWNLOAD_IN_A_FRESH_PROCESS, url, str(destination)],
+        cwd=root, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)
+
+
+def test_a_gzip_bomb_is_refused_unopened_in_little_memory_and_time(media_server: object, tmp_path: Path) -> None:
+    # 1.8 KB sent with Content-Encoding: gzip, gzip, 1 GiB inflated: nothing is inflated.
+    from tests import media
+
+    media.gzip_bomb()  # built before the clock starts
+    outcome = _download_in_a_fresh_process(media_server.url("gzip-bomb"), tmp_path / "origin")  # type: ignore[attr-defined]
+    assert "the server sent the file compressed (Content-Encoding: gzip, gzip)" in outcome["error"]
+    assert outcome["peak_mb"] < 150, outcome
+    assert outcome["seconds"] < 5, outcome
+    assert not (tmp_path / "origin").exists()
+
+
+def test_compressed_bytes_without_a_content_encoding_are_stored_as_sent(media_server: object, tmp_path: Path) -> None:
+    from tests import media
+
+    outcome = _download_in_a_fresh_process(media_server.url("gzip-bomb-undeclared"), tmp_path / "origin")  # type: ignore[attr-defined]
+    assert outcome["size"] == len(media.gzip_bomb()) < 4096, outcome
+    assert (tmp_path / "origin").read_bytes() == media.gzip_bomb()
+    assert outcome["peak_mb"] < 150, outcome
+
+
+def test_it_asks_for_the_file_as_it_is(tricky: TrickyServer, tmp_path: Path) -> None:
+    download(tricky.url("/accept-encoding"), tmp_path / "origin", policy())
+    assert (tmp_path / "origin").read_bytes() == b"identity"
 
 
 def test_it_reports_http_404_as_a_permanent_failure(media_server: object, tmp_path: Path) -> None:
