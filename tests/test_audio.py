@@ -165,3 +165,44 @@ def test_it_resamples_other_rates_and_mixes_stereo_to_mono(tmp_path: Path) -> No
     samples = decode_first_audio_track(path, max_duration_s=HOUR)
     assert abs(len(samples) / SAMPLE_RATE - seconds) < 0.1
     assert 0.1 < rms(samples) < 0.4
+
+
+def write_wav(path: Path, rate: int, samples: np.ndarray) -> Path:
+    """An 8-bit mono WAV: the smallest honest file for a given length."""
+    import wave
+
+    with wave.open(str(path), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(1)
+        wav.setframerate(rate)
+        wav.writeframes(samples.astype(np.uint8).tobytes())
+    return path
+
+
+def test_a_tiny_wav_at_8_hz_is_refused_before_it_decodes_to_gigabytes(tmp_path: Path) -> None:
+    # 112 KB declaring 3.9 h at 8 Hz: 225 M samples (900 MB of float32) once resampled.
+    hours = 3.9
+    path = write_wav(tmp_path / "tiny.wav", 8, np.full(int(hours * 3600 * 8), 128))
+    assert path.stat().st_size < 120_000
+    with pytest.raises(
+        PipelineError, match=r"^the audio's sample rate \(8 Hz\) is too low for speech \(at least 8000 Hz\)$"
+    ):
+        decode_first_audio_track(path, max_duration_s=4 * HOUR)
+
+
+def test_decoding_holds_one_copy_of_the_audio_and_little_more(tmp_path: Path) -> None:
+    import tracemalloc
+
+    # 3 minutes of telephone audio: 2.88 M samples, 11.5 MB as 16 kHz float32.
+    seconds = 180
+    tone = (128 + 60 * np.sin(2 * np.pi * 300 * np.arange(seconds * 8000) / 8000)).astype(np.uint8)
+    path = write_wav(tmp_path / "phone.wav", 8000, tone)
+    tracemalloc.start()
+    try:
+        samples = decode_first_audio_track(path, max_duration_s=HOUR)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert samples.dtype == np.float32
+    assert abs(samples.shape[0] / SAMPLE_RATE - seconds) < 0.1
+    assert peak < 1.25 * samples.nbytes, (peak, samples.nbytes)

@@ -1,4 +1,10 @@
-"""Stage 2: decode the first audio track of a media file to 16 kHz mono float32."""
+"""Stage 2: decode the first audio track of a media file to 16 kHz mono float32.
+
+Memory: the decoded audio is one float32 array, 4 bytes × 16,000 samples per second (64 KB
+per second, 921.6 MB for the default 4-hour AITASKS_MAX_DURATION_S), plus one decoded frame
+while decoding. The limit counts decoded samples, so a small file that declares a long
+duration at a tiny sample rate stops at the limit, not at the end of the file.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ import numpy as np
 from .errors import PipelineError
 
 SAMPLE_RATE = 16_000
+# Telephone audio (8 kHz) is the least that carries intelligible speech. A lower rate is a
+# file made to blow up: 112 KB at 8 Hz declare 3.9 hours, 900 MB once resampled.
+MIN_SAMPLE_RATE = 8_000
 
 
 def decode_first_audio_track(path: Path, max_duration_s: float) -> np.ndarray:
@@ -27,35 +36,59 @@ def decode_first_audio_track(path: Path, max_duration_s: float) -> np.ndarray:
         if not container.streams.audio:
             raise PipelineError("no audio track")
         stream = container.streams.audio[0]
+        _check_sample_rate(stream.codec_context.sample_rate)
         declared_s = _declared_duration(container, stream)
         if declared_s is not None and declared_s > max_duration_s:
             raise PipelineError(_too_long(declared_s, max_duration_s))
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         max_samples = int(max_duration_s * SAMPLE_RATE)
-        chunks: list[np.ndarray] = []
-        decoded = 0
+        expected_s = declared_s if declared_s is not None else 60.0
+        audio = Samples(min(int((expected_s + 1) * SAMPLE_RATE), max_samples), max_samples)
         try:
             for frame in container.decode(stream):
+                _check_sample_rate(frame.sample_rate)  # a stream may change its rate mid-way
                 frame.pts = None  # let the resampler keep its own clock across damaged timestamps
                 for resampled in resampler.resample(frame):
-                    decoded += _append(chunks, resampled)
-                if decoded > max_samples:
-                    raise PipelineError(_too_long(decoded / SAMPLE_RATE, max_duration_s))
+                    audio.append(resampled.to_ndarray().reshape(-1))
+                    if audio.length > max_samples:
+                        raise PipelineError(_too_long(audio.length / SAMPLE_RATE, max_duration_s))
             for resampled in resampler.resample(None):
-                decoded += _append(chunks, resampled)
+                audio.append(resampled.to_ndarray().reshape(-1))
         except av.error.FFmpegError:
-            if not chunks:
+            if not audio.length:
                 raise PipelineError("the audio track cannot be decoded (damaged file?)") from None
             # A truncated file: keep what decoded cleanly, as players do.
-    if not chunks:
+    if not audio.length:
         raise PipelineError("the audio track is empty")
-    return np.concatenate(chunks).astype(np.float32, copy=False)
+    return audio.finish()
 
 
-def _append(chunks: list[np.ndarray], frame: object) -> int:
-    samples = frame.to_ndarray().reshape(-1)  # type: ignore[attr-defined]
-    chunks.append(samples)
-    return samples.shape[0]
+class Samples:
+    """A float32 buffer filled piece by piece, grown and trimmed in place (realloc, which
+    moves pages rather than copying them), so that the audio never exists twice."""
+
+    def __init__(self, capacity: int, limit: int) -> None:
+        self._buffer = np.empty(max(capacity, 1), dtype=np.float32)
+        self._limit = limit  # past it the caller stops: never grow much beyond
+        self.length = 0
+
+    def append(self, piece: np.ndarray) -> None:
+        end = self.length + piece.shape[0]
+        if end > self._buffer.shape[0]:
+            self._buffer.resize(max(end, min(self._buffer.shape[0] * 3 // 2, self._limit)), refcheck=False)
+        self._buffer[self.length : end] = piece
+        self.length = end
+
+    def finish(self) -> np.ndarray:
+        self._buffer.resize(self.length, refcheck=False)
+        return self._buffer
+
+
+def _check_sample_rate(rate: int | None) -> None:
+    if rate is not None and 0 < rate < MIN_SAMPLE_RATE:
+        raise PipelineError(
+            f"the audio's sample rate ({rate} Hz) is too low for speech (at least {MIN_SAMPLE_RATE} Hz)"
+        )
 
 
 def _declared_duration(container: object, stream: object) -> float | None:
