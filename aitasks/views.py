@@ -26,7 +26,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from . import queue, videos
+from . import queue, uploads, videos
 from .api import search_query
 from .dashboard_forms import (
     EXAMPLE_URL,
@@ -223,7 +223,12 @@ def videos_page(request: HttpRequest) -> HttpResponse:
     form = VideoUploadForm()
     if request.method == "POST":
         form = VideoUploadForm(request.POST, request.FILES)
-        if form.is_valid():
+        if refused := uploads.refusal(request):
+            form = VideoUploadForm(request.POST)
+            form.is_valid()
+            form.errors.clear()
+            form.add_error("file", refused)
+        elif form.is_valid():
             video = _add_video(request, form)
             if video is not None:
                 messages.success(request, f"“{video.name}” added.")
@@ -320,7 +325,9 @@ def video_subtitles(request: HttpRequest, video_id: int) -> HttpResponse:
             messages.success(request, "AI subtitles started: they appear here when the task succeeds.")
         return redirect("video-detail", video_id=video.pk)
     form = SubtitleUploadForm(request.POST, request.FILES)
-    if form.is_valid():
+    if refused := uploads.refusal(request):
+        messages.error(request, f"The subtitles were not accepted: {refused}")
+    elif form.is_valid():
         try:
             vtt = to_vtt(form.cleaned_data["file"].read(6 * 1024 * 1024).decode("utf-8-sig", errors="replace"))
         except InvalidSubtitles as problem:

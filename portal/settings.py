@@ -150,7 +150,14 @@ STORAGES = {
     },
 }
 
-# Uploads above 2.5 MB go to a temporary file as they arrive, never whole into memory.
+# Uploads above 2.5 MB go to a temporary file as they arrive, never whole into memory; before
+# that, aitasks.uploads refuses files from anonymous users and bodies over the page's limit
+# (AITASKS_MAX_UPLOAD_MB for videos) before a byte is written.
+FILE_UPLOAD_HANDLERS = [
+    "aitasks.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR", "") or None
