@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from .models import ApiKey, Subtitle, Task, Video
 
@@ -45,9 +46,22 @@ class ApiKeyAdmin(admin.ModelAdmin):
             return
         api_key, key = ApiKey.issue(obj.user, name=obj.name)
         obj.pk, obj.prefix, obj.key_hash = api_key.pk, api_key.prefix, api_key.key_hash
-        messages.warning(
-            request, f"The new API key is {key} — copy it now: it is not stored and will not be shown again."
-        )
+        obj.new_key = key  # for response_add, on this request only
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, post_url_continue: str | None = None) -> HttpResponse:
+        """The new key, shown once in the answer to the add form itself: never in a message,
+        which Django keeps in a cookie (signed, not encrypted) until the next page."""
+        key = getattr(obj, "new_key", None)
+        if key is None:
+            return super().response_add(request, obj, post_url_continue)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "New API key",
+            "opts": self.opts,
+            "api_key": obj,
+            "key": key,
+        }
+        return TemplateResponse(request, "admin/aitasks/apikey/created.html", context)  # never cached: admin
 
 
 class SubtitleInline(admin.TabularInline):

@@ -7,6 +7,7 @@ ALLOWED_HOSTS and DATABASE_URL (PostgreSQL), and REDIS_URL to move the queue to 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -67,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_q",
+    "axes",
     "aitasks",
 ]
 
@@ -80,7 +82,38 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "aitasks.security.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it answers for a locked-out login
 ]
+
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords, a sign-in is
+# refused for LOGIN_LOCKOUT_MINUTES, counted per LOGIN_LOCKOUT_BY: "username+ip_address" (the
+# default: a user's own address is not locked out by someone guessing elsewhere), or e.g.
+# "username" or "ip_address", several separated by commas.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOCKOUT_PARAMETERS = ("username", "ip_address", "user_agent")
+
+
+def envlockout(name: str, default: str) -> list[str | list[str]]:
+    parameters: list[str | list[str]] = []
+    for item in envlist(name, default):
+        names = [part.strip() for part in item.split("+") if part.strip()]
+        if not names or any(part not in LOCKOUT_PARAMETERS for part in names):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not one of {', '.join(LOCKOUT_PARAMETERS)} joined by +")
+        parameters.append(names if len(names) > 1 else names[0])
+    return parameters
+
+
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = envlockout("LOGIN_LOCKOUT_BY", "username+ip_address")
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "aitasks.security.client_ip"
+AXES_ENABLE_ADMIN = False  # attempts are read in the database; no admin pages of their own
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -162,13 +195,27 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR", "") or None
 
+# Behind a TLS proxy (which sets X-Forwarded-Proto and appends the client's address to
+# X-Forwarded-For), cookies are secure and browsers are told to use HTTPS only (HSTS).
+BEHIND_TLS_PROXY = envbool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", not DEBUG)
+SESSION_COOKIE_SECURE = BEHIND_TLS_PROXY or envbool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 365 * 24 * 3600) if BEHIND_TLS_PROXY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if envbool("BEHIND_TLS_PROXY", False) else None
+# Scripts and styles from this site only (htmx is served from django-htmx, no CDN); the
+# player may play an origin URL from anywhere.
+CONTENT_SECURITY_POLICY = envstr(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' https: http:; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'",
+)
 
 # --- aitasks -------------------------------------------------------------------------------
 

@@ -58,6 +58,11 @@ def browser() -> Iterator[object]:
 def page(browser: object, live_server: object, user: object) -> Iterator[object]:
     context = browser.new_context(viewport={"width": 1360, "height": 900}, accept_downloads=True)
     page = context.new_page()
+    # Anything the Content-Security-Policy blocks (an inline style, an eval in htmx) shows here.
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     page.set_default_timeout(15_000)
     page.goto(live_server.url + "/")
     page.fill("#id_username", "alice")
@@ -66,6 +71,7 @@ def page(browser: object, live_server: object, user: object) -> Iterator[object]
     page.wait_for_selector("h1:has-text('AI tasks')")
     yield page
     context.close()
+    assert refused == [], refused
 
 
 @pytest.fixture
@@ -188,19 +194,21 @@ def test_search_sort_and_filter(page: object, user: object, live_server: object)
     assert rows.count() == 3
 
     page.fill("#id_q", "quarterly")
-    page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 1")
+    # Predicates are functions: a string expression would be eval'd in the page, which the
+    # Content-Security-Policy refuses.
+    page.wait_for_function("() => document.querySelectorAll('#tasks-table tbody tr').length === 1")
     assert "alpha.mp4" in rows.first.inner_text()
 
     page.fill("#id_q", "")
-    page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('#tasks-table tbody tr').length === 3")
     page.click("th.col-url a")  # sort by URL: descending first
-    page.wait_for_function("document.querySelector('#tasks-table tbody tr').innerText.includes('gamma')")
+    page.wait_for_function("() => document.querySelector('#tasks-table tbody tr').innerText.includes('gamma')")
     page.click("th.col-url a")
-    page.wait_for_function("document.querySelector('#tasks-table tbody tr').innerText.includes('alpha')")
+    page.wait_for_function("() => document.querySelector('#tasks-table tbody tr').innerText.includes('alpha')")
     assert "sort=url" in page.url
 
     page.select_option("#id_status", "FAILURE")
-    page.wait_for_function("document.querySelectorAll('#tasks-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('#tasks-table tbody tr').length === 1")
     assert "HTTP 404" in rows.first.inner_text()
     shoot(page, "tasks-filtered")
 

@@ -54,3 +54,10 @@ def sort_link(query: str, current: str, column: str) -> str:
     direction = column if current == f"-{column}" else f"-{column}"
     prefix = f"{query}&" if query else ""
     return f"?{prefix}sort={direction}"
+
+
+@register.filter
+def minutes(value: object) -> int:
+    """Whole minutes of a timedelta (rounded up): "try again in 15 minutes"."""
+    total = getattr(value, "total_seconds", lambda: 0)()
+    return max(1, -(-int(total) // 60))
