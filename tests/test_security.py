@@ -124,9 +124,7 @@ def test_every_page_sends_a_content_security_policy(admin_client: Client, path: 
 
 
 def test_pages_have_no_inline_scripts_or_styles(admin_client: Client, admin_user: object) -> None:
-    from aitasks.models import Status, Task
-
-    from aitasks.models import Video, VideoStatus
+    from aitasks.models import Status, Task, Video, VideoStatus
 
     Task.objects.create(owner=admin_user, url="http://a.io/x.mp4", status=Status.STARTED, progress=40)
     done = Task.objects.create(owner=admin_user, url="http://a.io/y.mp4", status=Status.SUCCESS, result={})
