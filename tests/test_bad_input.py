@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from aitasks.models import Status, Task
+from tests import media
 from tests.conftest import run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,6 +57,7 @@ def test_bad_media_fails_with_reasons_while_good_tasks_finish(
     api: Client, media_server: object, settings: object
 ) -> None:
     settings.AITASKS_DOWNLOAD_TIMEOUT_S = 1
+    media.gzip_bomb()  # the media server serves it from memory, built before the 1 s deadline
     good_before = _create(api, media_server.url("english.mp4"))
     bad = {what: _create(api, media_server.url(path)) for what, path, _reason in FAILED_BY_THE_WORKER}
     good_after = _create(api, media_server.url("english.mp4"))
@@ -89,6 +91,7 @@ def _create(api: Client, url: str) -> str:
 def test_a_video_copy_of_a_gzip_bomb_fails_without_inflating_it(api: Client, media_server: object) -> None:
     from aitasks.models import Video, VideoStatus
 
+    media.gzip_bomb()  # built before the download starts
     response = api.post(
         "/streaming/videos",
         data=json.dumps({"video": {"name": "bomb", "origin_url": media_server.url("gzip-bomb")}}),
