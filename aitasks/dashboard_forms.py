@@ -89,13 +89,18 @@ class VideoUploadForm(forms.Form):
         label="Also translate to", required=False, widget=forms.SelectMultiple(attrs={"size": 4})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, refused: str = "", **kwargs: Any) -> None:
+        """`refused`: why the upload handler stopped the file before it arrived (uploads.py)."""
         super().__init__(*args, **kwargs)
+        self.refused = refused
         self.fields["auto_transcribe_audio_language"].choices += languages.choices()
         self.fields["auto_translate_subtitles_language"].choices = languages.choices()
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        if self.refused:
+            self.add_error("file", self.refused)
+            return data
         if not data.get("file") and not data.get("origin_url"):
             raise forms.ValidationError("Choose a video file or give the URL of one.")
         if data.get("file") and data.get("origin_url"):

@@ -222,13 +222,8 @@ def task_cancel(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
 def videos_page(request: HttpRequest) -> HttpResponse:
     form = VideoUploadForm()
     if request.method == "POST":
-        form = VideoUploadForm(request.POST, request.FILES)
-        if refused := uploads.refusal(request):
-            form = VideoUploadForm(request.POST)
-            form.is_valid()
-            form.errors.clear()
-            form.add_error("file", refused)
-        elif form.is_valid():
+        form = VideoUploadForm(request.POST, request.FILES, refused=uploads.refusal(request))
+        if form.is_valid():
             video = _add_video(request, form)
             if video is not None:
                 messages.success(request, f"“{video.name}” added.")
