@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
+from tests.conftest import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -430,3 +431,17 @@ def test_the_first_click_on_a_column_sorts_it_ascending(browser: Client, user: o
     page = browser.get("/").content.decode()
     assert 'href="?sort=url"' in page and 'href="?sort=created"' in page  # newest first, then oldest first
     assert 'href="?sort=-url"' in browser.get("/", {"sort": "url"}).content.decode()
+
+
+def test_a_loopback_origin_fails_with_a_reason_that_names_the_setting_for_operators(
+    browser: Client, user: object, media_server: object, settings: object, django_capture_on_commit_callbacks
+) -> None:
+    settings.AITASKS_ALLOWED_PRIVATE_HOSTS = []  # type: ignore[attr-defined]  # production's default
+    settings.AITASKS_ALLOWED_PORTS = [80, 443, media_server.httpd.server_address[1]]  # type: ignore[attr-defined]
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/tasks/new", {"url": media_server.url("english.mp4"), "task_name": "transcription"})
+    run_queued_tasks()
+    task = Task.objects.get(owner=user)
+    assert task.status == Status.FAILURE
+    assert "127.0.0.1 is not a public address" in task.error and "AITASKS_ALLOWED_PRIVATE_HOSTS" in task.error
+    assert "AITASKS_ALLOWED_PRIVATE_HOSTS" in browser.get(f"/tasks/{task.pk}").content.decode()
