@@ -9,8 +9,25 @@ from django import forms
 from . import languages
 from .forms import TaskCreateForm
 from .models import Status, Video, VideoStatus
+from .pipeline import translate
 
 AUTO = [("", "Auto-detect")]
+SAME_AS_AUDIO = [("", "Auto-detect (the spoken language)")]
+
+
+def translation_choices() -> list[tuple[str, str]]:
+    """(code, name) of the languages this installation can translate subtitles into."""
+    return [(code, languages.get(code).name) for code in translate.targets()]
+
+
+def offer_only_translations(field: forms.ChoiceField, blank: list[tuple[str, str]]) -> None:
+    """The widget offers only the targets this installation can produce; the field still
+    accepts every known language, so that clean() refuses the others in plain words (a
+    transcription in the spoken language, audio = subtitles, is always possible)."""
+    field.choices = blank + languages.choices()
+    field.widget.choices = blank + translation_choices()
+
+
 EXAMPLE_URL = "https://demo-files.gvideo.io/apidocs/spritefright-blender-cut30sec.mp4"
 
 
@@ -38,7 +55,7 @@ class GenerateTaskForm(TaskCreateForm):
         for name in ("client_user_id", "client_entity_data"):
             del self.fields[name]
         self.fields["audio_language"].choices = AUTO + languages.choices()
-        self.fields["subtitles_language"].choices = AUTO + languages.choices()
+        offer_only_translations(self.fields["subtitles_language"], SAME_AS_AUDIO)
         self.fields["video"].queryset = Video.objects.filter(owner=owner, status=VideoStatus.READY)
 
     @property
@@ -52,7 +69,36 @@ class GenerateTaskForm(TaskCreateForm):
         data = super().clean()
         if not data.get("url") and not data.get("video") and "url" not in self.errors:
             self.add_error("url", "Enter the URL of an MP4 file, or select an uploaded video.")
+        if data.get("subtitles_language"):
+            problem = translate.refusal(data.get("audio_language") or None, data["subtitles_language"])
+            if problem:
+                self.add_error("subtitles_language", problem)
         return data
+
+
+class VideoAiSubtitlesForm(forms.Form):
+    """AI subtitles for a hosted video (its page's form): the same language rules."""
+
+    audio_language = forms.ChoiceField(label="Audio language", required=False)
+    subtitles_language = forms.ChoiceField(label="Subtitles language", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["audio_language"].choices = AUTO + languages.choices()
+        offer_only_translations(self.fields["subtitles_language"], SAME_AS_AUDIO)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("subtitles_language"):
+            problem = translate.refusal(data.get("audio_language") or None, data["subtitles_language"])
+            if problem:
+                self.add_error("subtitles_language", problem)
+        return data
+
+    def first_error(self) -> str:
+        field, errors = next(iter(self.errors.items()))
+        label = self.fields[field].label if field in self.fields else ""
+        return f"{label}: {errors[0]}" if label else errors[0]
 
 
 SORTS = {
@@ -86,7 +132,7 @@ class VideoUploadForm(forms.Form):
         label="Auto-transcribe", required=False, choices=[("disable", "Off"), ("auto", "On, auto-detect language")]
     )
     auto_translate_subtitles_language = forms.MultipleChoiceField(
-        label="Also translate to", required=False, widget=forms.SelectMultiple(attrs={"size": 4})
+        label="Also translate to", required=False, widget=forms.CheckboxSelectMultiple
     )
 
     def __init__(self, *args: Any, refused: str = "", **kwargs: Any) -> None:
@@ -94,7 +140,7 @@ class VideoUploadForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.refused = refused
         self.fields["auto_transcribe_audio_language"].choices += languages.choices()
-        self.fields["auto_translate_subtitles_language"].choices = languages.choices()
+        offer_only_translations(self.fields["auto_translate_subtitles_language"], [])
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -107,24 +153,13 @@ class VideoUploadForm(forms.Form):
             raise forms.ValidationError("Choose a file or a URL, not both.")
         if data.get("auto_translate_subtitles_language") and data.get("auto_transcribe_audio_language") == "disable":
             self.add_error("auto_translate_subtitles_language", "Translation needs auto-transcription.")
+        elif data.get("auto_translate_subtitles_language"):
+            audio = data.get("auto_transcribe_audio_language")
+            audio = None if audio in (None, "", "auto") else audio
+            problems = [translate.refusal(audio, target) for target in data["auto_translate_subtitles_language"]]
+            for problem in filter(None, problems):
+                self.add_error("auto_translate_subtitles_language", problem)
         return data
-
-
-class GenerateSubtitlesForm(forms.Form):
-    """The video page's "Generate subtitles": the spoken language (or auto) and a target."""
-
-    audio_language = forms.ChoiceField(label="Audio language", required=False)
-    subtitles_language = forms.ChoiceField(label="Subtitles language", required=False)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for name in ("audio_language", "subtitles_language"):
-            self.fields[name].choices = AUTO + languages.choices()
-
-    def first_error(self) -> str:
-        field, errors = next(iter(self.errors.items()))
-        label = self.fields[field].label if field in self.fields else ""
-        return f"{label}: {errors[0]}" if label else errors[0]
 
 
 class SubtitleUploadForm(forms.Form):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import api, api_videos, openapi, views
+from . import api, api_videos, openapi, views, views_keys
 
 # No trailing slashes: the official SDK never sends one.
 urlpatterns = [
@@ -29,6 +29,8 @@ urlpatterns = [
     path("tasks/<uuid:task_id>", views.task_detail, name="task-detail"),
     path("tasks/<uuid:task_id>/cancel", views.task_cancel, name="task-cancel"),
     path("tasks/<uuid:task_id>/subtitles.<str:kind>", views.task_download, name="task-download"),
+    path("keys", views_keys.api_keys_page, name="api-keys"),
+    path("keys/<int:key_id>/revoke", views_keys.api_key_revoke, name="api-key-revoke"),
     path("videos", views.videos_page, name="videos"),
     path("videos/<int:video_id>", views.video_detail, name="video-detail"),
     path("videos/<int:video_id>/delete", views.video_delete, name="video-delete"),

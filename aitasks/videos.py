@@ -100,21 +100,45 @@ def start_ai_subtitles(video: Video, audio_language: str, translate_to: list[str
     return created
 
 
-def attach_result(task: Task) -> Subtitle | None:
-    """Attach a finished AI task's WebVTT to its video as a subtitle."""
-    if task.video_id is None or not task.cues():
-        return None
+def attach_result(task: Task) -> list[Subtitle]:
+    """Attach a finished AI task's WebVTT to its video as subtitles.
+
+    A transcription gets one track per spoken language ("English (AI)" with the English cues,
+    "German (AI)" with the German ones), so a mixed video is never labelled with one language;
+    a translation gets one track in its target language.
+    """
+    cues = task.cues()
+    if task.video_id is None or not cues:
+        return []
     from .pipeline.subtitles import render_vtt
 
-    language = task.subtitles_language or (task.result or {}).get("languages", ["und"])[0]
-    if Subtitle.objects.filter(video_id=task.video_id, language=language, task__isnull=False).exists():
-        # "Translate to English" of a video that turned out to be in English: one track is enough.
-        return None
-    name = languages.get(language).name if language != "und" else "Subtitles"
-    kind = "AI-translate" if task.subtitles_language and task.subtitles_language != task.audio_language else "AI"
-    return Subtitle.objects.create(
-        video_id=task.video_id, task=task, name=f"{name} ({kind})", language=language, vtt=render_vtt(task.cues())
-    )
+    translated = bool(task.subtitles_language) and task.subtitles_language != task.audio_language
+    if translated:
+        spoken = [code for code in (task.result or {}).get("languages", []) if code != task.subtitles_language]
+        if not spoken:
+            # "Translate to English" of a video that turned out to be all English: the
+            # transcription's track is enough.
+            return []
+        tracks = {task.subtitles_language: cues}
+    else:
+        tracks = {}
+        for cue in cues:
+            tracks.setdefault(cue.language or task.audio_language or "und", []).append(cue)
+    kind = "AI-translate" if translated else "AI"
+    attached = []
+    for language, track_cues in tracks.items():
+        try:
+            name = f"{languages.get(language).name} ({kind})"
+        except languages.UnknownLanguage:
+            name = f"Subtitles ({kind})"
+        if Subtitle.objects.filter(video_id=task.video_id, name=name, task__isnull=False).exists():
+            continue  # the same AI subtitles, generated again: one track is enough
+        attached.append(
+            Subtitle.objects.create(
+                video_id=task.video_id, task=task, name=name, language=language, vtt=render_vtt(track_cues)
+            )
+        )
+    return attached
 
 
 def delete_video(video: Video) -> None:

@@ -31,13 +31,14 @@ from .api import search_query
 from .dashboard_forms import (
     EXAMPLE_URL,
     SORTS,
-    GenerateSubtitlesForm,
     GenerateTaskForm,
     SubtitleUploadForm,
     TaskFilterForm,
+    VideoAiSubtitlesForm,
     VideoUploadForm,
 )
 from .models import UNFINISHED_STATUSES, Status, Subtitle, Task, Video, VideoStatus
+from .pipeline.errors import PipelineError
 from .pipeline.subtitles import full_text, render_srt, render_vtt
 from .subtitle_files import InvalidSubtitles, to_vtt
 
@@ -48,8 +49,10 @@ PAGE_SIZE = 20
 
 
 def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task]:
-    tasks = Task.objects.filter(owner=request.user).annotate(
-        duration=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField())
+    tasks = (
+        Task.objects.filter(owner=request.user)
+        .select_related("video")
+        .annotate(duration=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()))
     )
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("q"):
@@ -78,7 +81,7 @@ def _table_context(request: HttpRequest) -> dict[str, Any]:
         "page_query": urlencode({**query, "page": page.number}),
         "columns": [
             ("id", "ID"),
-            ("url", "URL"),
+            ("url", "Video"),
             ("type", "Task type"),
             ("language", "Languages"),
             ("status", "Status"),
@@ -141,15 +144,30 @@ def _own_task(request: HttpRequest, task_id: uuid.UUID) -> Task:
     return get_object_or_404(Task, pk=task_id, owner=request.user)
 
 
+LIVE_PART = "task-live"  # the part of the task details that refreshes itself while the task runs
+
+
 @login_required
 @require_GET
 def task_detail(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
-    return _render_task(request, _own_task(request, task_id))
+    task = _own_task(request, task_id)
+    if request.htmx and request.htmx.target == LIVE_PART:
+        response = render(request, "aitasks/_task_live.html", _task_context(task))
+        if task.is_final:
+            # The finished task's last refresh (result, player, downloads); htmx stops asking.
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    return _render_task(request, task)
 
 
 def _render_task(request: HttpRequest, task: Task) -> HttpResponse:
+    template = "aitasks/_task_dialog.html" if request.htmx else "aitasks/task_detail.html"
+    return render(request, template, _task_context(task))
+
+
+def _task_context(task: Task) -> dict[str, Any]:
     response_json = task.to_dict()
-    context = {
+    return {
         "task": task,
         "cues": task.cues(),
         "request_json": json.dumps(task.task_data(), indent=2, ensure_ascii=False),
@@ -157,8 +175,6 @@ def _render_task(request: HttpRequest, task: Task) -> HttpResponse:
         "video_src": _playable_source(task),
         "language_detection": (task.result or {}).get("language_detection", []),
     }
-    template = "aitasks/_task_dialog.html" if request.htmx else "aitasks/task_detail.html"
-    return render(request, template, context)
 
 
 def _playable_source(task: Task) -> str | None:
@@ -200,9 +216,15 @@ def _file_stem(task: Task) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def task_cancel(request: HttpRequest, task_id: uuid.UUID) -> HttpResponse:
+    """GET asks "Cancel this task?" (in the dialog, or as a page without JavaScript); POST cancels."""
     task = _own_task(request, task_id)
+    if request.method == "GET":
+        if task.is_final:
+            return redirect("task-detail", task_id=task.pk)
+        template = "aitasks/_task_cancel.html" if request.htmx else "aitasks/task_cancel.html"
+        return render(request, template, {"task": task})
     cancelled = task.revoke()
     task.refresh_from_db()
     if request.htmx:  # the dialog shows the new status in place
@@ -262,17 +284,22 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
     if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
         form.add_error("file", f"The file is larger than {settings.AITASKS_MAX_UPLOAD_MB} MB.")
         return None
-    video = Video.objects.create(owner=request.user, **fields)
     # Django streamed the upload to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE): move it on.
     scratch = Path(tempfile.mkdtemp(dir=_scratch_dir())) / "upload"
-    with scratch.open("wb") as target:
-        for chunk in upload.chunks():
-            target.write(chunk)
-    videos.store_file(video, scratch)
-    shutil.rmtree(scratch.parent, ignore_errors=True)
+    try:
+        with scratch.open("wb") as target:
+            for chunk in upload.chunks():
+                target.write(chunk)
+        try:
+            videos.probe(scratch)  # a file that is not a video is refused before anything is kept
+        except PipelineError as error:
+            form.add_error("file", f"This file cannot be used: {error}. Choose a video file (MP4, WebM, MOV…).")
+            return None
+        video = Video.objects.create(owner=request.user, **fields)
+        videos.store_file(video, scratch)
+    finally:
+        shutil.rmtree(scratch.parent, ignore_errors=True)
     video.refresh_from_db()
-    if video.status == VideoStatus.ERROR:
-        messages.error(request, f"The file was not accepted: {video.error}.")
     return video
 
 
@@ -296,7 +323,7 @@ def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
         "subtitles": video.subtitles.all(),
         "tasks": tasks,
         "subtitle_form": SubtitleUploadForm(),
-        "generate_form": GenerateTaskForm(owner=request.user),
+        "ai_form": VideoAiSubtitlesForm(auto_id="gen_%s"),
         "polling": video.status == VideoStatus.PENDING or any(t.status in UNFINISHED_STATUSES for t in tasks),
     }
     return render(request, "aitasks/video_detail.html", context)
@@ -308,14 +335,14 @@ def video_subtitles(request: HttpRequest, video_id: int) -> HttpResponse:
     """Upload a subtitle file, or start AI subtitles, for a video."""
     video = _own_video(request, video_id)
     if "generate" in request.POST:
-        generate = GenerateSubtitlesForm(request.POST)
+        ai_form = VideoAiSubtitlesForm(request.POST)
         if video.status != VideoStatus.READY:
             messages.error(request, "AI subtitles start once the video is ready.")
-        elif not generate.is_valid():
-            messages.error(request, f"AI subtitles were not started: {generate.first_error()}")
+        elif not ai_form.is_valid():
+            messages.error(request, f"AI subtitles were not started: {ai_form.first_error()}")
         else:
-            audio = generate.cleaned_data["audio_language"] or "auto"
-            target = generate.cleaned_data["subtitles_language"]
+            audio = ai_form.cleaned_data["audio_language"] or "auto"
+            target = ai_form.cleaned_data["subtitles_language"]
             videos.start_ai_subtitles(video, audio, [target] if target else [])
             messages.success(request, "AI subtitles started: they appear here when the task succeeds.")
         return redirect("video-detail", video_id=video.pk)

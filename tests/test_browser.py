@@ -155,15 +155,17 @@ def test_every_step_works_without_javascript(browser: object, live_server: objec
     page.click("button[type=submit]")
     page.click("a.example-url")  # a plain link: the page comes back with the URL filled in
     assert page.input_value("#id_url").startswith("https://demo-files.gvideo.io/")
-    page.select_option("#id_subtitles_language", "ger")
+    page.select_option("#id_subtitles_language", "eng")
     page.click("button:has-text('Generate task')")
     page.wait_for_selector(".message:has-text('Task created')")
     row = page.locator("#tasks-table tbody tr").first
-    assert "spritefright" in row.inner_text() and "ger" in row.inner_text()
+    assert "spritefright" in row.inner_text() and "Auto-detect → English" in row.inner_text()
     page.click("a.task-link")
     page.wait_for_selector("h2:has-text('Task details')")
     assert "/tasks/" in page.url
-    page.click("button:has-text('Cancel task')")
+    page.click("a:has-text('Cancel task')")  # a step of its own: are you sure?
+    page.wait_for_selector("h2:has-text('Cancel this task?')")
+    page.click("button:has-text('Yes, cancel the task')")
     page.wait_for_selector(".message:has-text('Task cancelled')")
     assert page.locator(".badge-revoked").count() == 1
     shoot(page, "task-page")
@@ -201,11 +203,12 @@ def test_search_sort_and_filter(page: object, user: object, live_server: object)
 
     page.fill("#id_q", "")
     page.wait_for_function("() => document.querySelectorAll('#tasks-table tbody tr').length === 3")
-    page.click("th.col-url a")  # sort by URL: descending first
-    page.wait_for_function("() => document.querySelector('#tasks-table tbody tr').innerText.includes('gamma')")
-    page.click("th.col-url a")
+    page.click("th.col-url a")  # sort by URL: ascending first
     page.wait_for_function("() => document.querySelector('#tasks-table tbody tr').innerText.includes('alpha')")
-    assert "sort=url" in page.url
+    assert page.url.endswith("sort=url")
+    page.click("th.col-url a")
+    page.wait_for_function("() => document.querySelector('#tasks-table tbody tr').innerText.includes('gamma')")
+    assert "sort=-url" in page.url
 
     page.select_option("#id_status", "FAILURE")
     page.wait_for_function("() => document.querySelectorAll('#tasks-table tbody tr').length === 1")
@@ -220,9 +223,10 @@ def test_an_editor_cancels_a_queued_task_from_its_dialog(page: object, user: obj
     page.click("a.task-link")
     dialog = page.locator("#task-dialog")
     dialog.wait_for(state="visible")
-    dialog.locator("button:has-text('Cancel task')").click()
+    dialog.locator("a:has-text('Cancel task')").click()
+    dialog.locator("button:has-text('Yes, cancel the task')").click()
     dialog.locator(".badge:has-text('Revoked')").wait_for()
-    assert dialog.locator("button:has-text('Cancel task')").count() == 0
+    assert dialog.locator(":text('Cancel task')").count() == 0
     assert Task.objects.get(pk=task.pk).status == Status.REVOKED
     dialog.locator("[data-close-dialog]").click()
     page.wait_for_url(live_server.url + "/")  # closing brings the list's URL back (the close event is async)

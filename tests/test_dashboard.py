@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
+from tests.conftest import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -154,12 +159,24 @@ def test_downloads_are_real_files_with_sensible_names(browser: Client, user: obj
     assert browser.get(f"/tasks/{task.pk}/subtitles.exe").status_code == 404
 
 
-def test_cancel_revokes_an_unfinished_task(browser: Client, user: object) -> None:
+def test_cancel_asks_first_then_revokes_an_unfinished_task(browser: Client, user: object) -> None:
     task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.PENDING)
+    question = browser.get(f"/tasks/{task.pk}/cancel")  # the confirmation step, a page without JS
+    body = question.content.decode()
+    assert question.status_code == 200 and "Cancel this task?" in body and "Yes, cancel the task" in body
+    assert Task.objects.get(pk=task.pk).status == Status.PENDING  # asking changes nothing
     assert browser.post(f"/tasks/{task.pk}/cancel").status_code == 302
     task.refresh_from_db()
     assert task.status == Status.REVOKED
-    assert browser.get(f"/tasks/{task.pk}/cancel").status_code == 405
+    assert browser.get(f"/tasks/{task.pk}/cancel")["Location"] == f"/tasks/{task.pk}"  # nothing left to ask
+    assert browser.put(f"/tasks/{task.pk}/cancel").status_code == 405
+
+
+def test_the_cancel_question_in_the_dialog_is_a_fragment(browser: Client, user: object) -> None:
+    task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.STARTED)
+    body = browser.get(f"/tasks/{task.pk}/cancel", **HTMX).content.decode()
+    assert "<html" not in body and "Cancel this task?" in body and 'hx-post="/tasks/' in body
+    assert "No, keep it" in body
 
 
 def test_cancel_from_the_dialog_answers_with_the_dialog(browser: Client, user: object) -> None:
@@ -232,11 +249,20 @@ def test_uploading_a_video_stores_it_and_starts_ai_subtitles(
     assert f'src="/streaming/videos/{video.pk}/mp4"' in page and "AI tasks for this video" in page
 
 
-def test_a_file_that_is_not_a_video_is_refused(browser: Client, user: object) -> None:
+def test_a_file_that_is_not_a_video_is_refused_and_nothing_is_kept(
+    browser: Client, user: object, settings: object
+) -> None:
+    def files() -> set[object]:
+        return {path for path in settings.AITASKS_DATA_DIR.rglob("*") if path.is_file()}  # type: ignore[attr-defined]
+
+    before = files()
     upload = SimpleUploadedFile("notes.mp4", b"<html>not a video</html>", content_type="video/mp4")
-    browser.post("/videos", {"file": upload, "auto_transcribe_audio_language": "disable"})
-    video = Video.objects.get(owner=user)
-    assert (video.status, video.error) == (VideoStatus.ERROR, "file is not a media file")
+    response = browser.post("/videos", {"file": upload, "auto_transcribe_audio_language": "disable"})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert 'class="field-error"' in body and "file is not a media file" in body and "added" not in body
+    assert not Video.objects.exists()
+    assert files() == before
 
 
 def test_the_upload_form_needs_a_file_or_a_url(browser: Client) -> None:
@@ -276,3 +302,146 @@ def test_django_admin_for_staff(admin_client: Client, user: object) -> None:
     finished(user)
     for path in ("/admin/aitasks/task/", "/admin/aitasks/apikey/", "/admin/auth/user/", "/admin/aitasks/video/"):
         assert admin_client.get(path).status_code == 200, path
+
+
+# --- issue 15: translation targets, the live dialog, labels -------------------------------
+
+
+def options(html: str, name: str) -> list[str]:
+    """The values a <select name=…> (or the checkboxes named so) offers in `html`."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.S)
+    if select:
+        return re.findall(r'<option value="([^"]*)"', select.group(1))
+    return re.findall(rf'<input type="checkbox" name="{name}" value="([^"]*)"', html)
+
+
+MODELS = "eng>fre=/srv/models/opus-mt-en-fr, ger>ita=/srv/models/opus-mt-de-it"
+
+
+def test_only_the_translations_this_installation_makes_are_offered(
+    browser: Client, user: object, settings: object
+) -> None:
+    Video.objects.create(owner=user, name="Keynote", status=VideoStatus.READY)
+    video = Video.objects.get()
+    assert options(browser.get("/").content.decode(), "subtitles_language") == ["", "eng"]
+    assert options(browser.get("/videos").content.decode(), "auto_translate_subtitles_language") == ["eng"]
+    settings.AITASKS_TRANSLATION_MODELS = MODELS  # type: ignore[attr-defined]
+    assert options(browser.get("/").content.decode(), "subtitles_language") == ["", "eng", "fre", "ita"]
+    videos_page = browser.get("/videos").content.decode()
+    assert options(videos_page, "auto_translate_subtitles_language") == ["eng", "fre", "ita"]
+    video_page = browser.get(f"/videos/{video.pk}").content.decode()
+    assert options(video_page, "subtitles_language") == ["", "eng", "fre", "ita"]
+    assert len(options(video_page, "audio_language")) == 100  # any spoken language, or auto-detect
+
+
+@pytest.mark.parametrize(
+    ("audio", "target", "message"),
+    [
+        ("fre", "ger", "This installation cannot translate into German; it translates into English, French"),
+        ("", "ita", "Translation into Italian works from German speech only: choose the audio language."),
+        ("spa", "ita", "This installation cannot translate Spanish into Italian, only German."),
+    ],
+)
+def test_a_translation_it_cannot_make_is_refused_in_plain_words(
+    browser: Client, api: Client, settings: object, audio: str, target: str, message: str
+) -> None:
+    settings.AITASKS_TRANSLATION_MODELS = MODELS  # type: ignore[attr-defined]
+    data = {"url": "http://a.io/x.mp4", "task_name": "transcription", "audio_language": audio}
+    response = browser.post("/tasks/new", {**data, "subtitles_language": target}, **HTMX)
+    assert message in html.unescape(response.content.decode())
+    assert not Task.objects.exists()
+    # The API keeps Gcore's behaviour: the task is accepted and fails naming the pair, and
+    # /streaming/ai/info says the pair is not supported.
+    query = {"type": "language_support", "audio_language": audio, "subtitles_language": target}
+    assert api.get("/streaming/ai/info", query).json() == {"supported": False}
+    body = json.dumps({**data, "subtitles_language": target})
+    assert api.post("/streaming/ai/tasks", body, content_type="application/json").status_code == 200
+
+
+@pytest.mark.parametrize(("audio", "target"), [("", "eng"), ("ger", "ita"), ("", "fre"), ("spa", "spa")])
+def test_a_translation_it_can_make_is_accepted(
+    browser: Client, api: Client, settings: object, audio: str, target: str
+) -> None:
+    settings.AITASKS_TRANSLATION_MODELS = MODELS  # type: ignore[attr-defined]
+    data = {"url": "http://a.io/x.mp4", "task_name": "transcription", "audio_language": audio}
+    assert browser.post("/tasks/new", {**data, "subtitles_language": target}).status_code == 302
+    assert Task.objects.get().subtitles_language == target
+    query = {"type": "language_support", "audio_language": audio, "subtitles_language": target}
+    assert api.get("/streaming/ai/info", query).json() == {"supported": True}
+
+
+def test_a_video_upload_asking_for_a_translation_it_cannot_make_is_refused(browser: Client, media_dir: object) -> None:
+    upload = SimpleUploadedFile("talk.mp4", (media_dir / "english.mp4").read_bytes(), content_type="video/mp4")
+    response = browser.post(
+        "/videos",
+        {"file": upload, "auto_transcribe_audio_language": "auto", "auto_translate_subtitles_language": ["ger"]},
+    )
+    assert response.status_code == 400
+    assert "This installation cannot translate into German" in html.unescape(response.content.decode())
+    assert not Video.objects.exists()
+
+
+def test_ai_subtitles_for_a_video_refuse_a_translation_it_cannot_make(browser: Client, user: object) -> None:
+    video = Video.objects.create(owner=user, name="Keynote", status=VideoStatus.READY)
+    response = browser.post(
+        f"/videos/{video.pk}/subtitles", {"generate": "1", "audio_language": "fre", "subtitles_language": "ger"}
+    )
+    assert response.status_code == 302 and not Task.objects.exists()
+    page = html.unescape(browser.get(response["Location"]).content.decode())
+    assert "This installation cannot translate into German" in page
+
+
+def test_the_task_details_refresh_while_the_task_runs_and_stop_when_it_ends(browser: Client, user: object) -> None:
+    task = Task.objects.create(owner=user, url="http://a.io/x.mp4", status=Status.STARTED, progress=35)
+    dialog = browser.get(f"/tasks/{task.pk}", **HTMX).content.decode()
+    assert 'id="task-live"' in dialog and 'hx-trigger="every 2s"' in dialog and "Cancel task" in dialog
+    live = {"HTTP_HX_TARGET": "task-live", "HTTP_HX_TRIGGER": "task-live", **HTMX}
+    running = browser.get(f"/tasks/{task.pk}", **live)
+    assert running.status_code == 200 and "35%" in running.content.decode()
+    assert "Task details" not in running.content.decode()  # only the part that changes
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS, progress=100, result=RESULT)
+    done = browser.get(f"/tasks/{task.pk}", **live)
+    body = done.content.decode()
+    assert done.status_code == 286  # htmx's "stop polling", with the final state to show
+    assert "Hello there." in body and "Download VTT" in body
+    assert "Cancel task" not in body and "hx-trigger" not in body
+
+
+def test_a_task_on_a_hosted_video_shows_the_videos_name_languages_by_name_and_utc_times(
+    browser: Client, user: object
+) -> None:
+    video = Video.objects.create(owner=user, name="Town hall", status=VideoStatus.READY)
+    result = {**RESULT, "languages": ["ger", "eng"], "language_detection": [
+        {"language": "ger", "speech_seconds": 5.0, "confidence": 0.9},
+        {"language": "eng", "speech_seconds": 3.0, "confidence": 0.8},
+    ]}  # fmt: skip
+    task = Task.objects.create(
+        owner=user, video=video, url=video.mp4_path(), status=Status.SUCCESS, result=result, subtitles_language="eng"
+    )
+    table = browser.get("/").content.decode()
+    dialog = browser.get(f"/tasks/{task.pk}", **HTMX).content.decode()
+    for page in (table, dialog):
+        assert "Town hall" in page and "German, English → English" in page and " UTC" in page
+    assert ">/streaming/videos/" not in table and ">/streaming/videos/" not in dialog
+    video.delete()
+    assert "Deleted video" in browser.get("/").content.decode()
+
+
+def test_the_first_click_on_a_column_sorts_it_ascending(browser: Client, user: object) -> None:
+    page = browser.get("/").content.decode()
+    assert 'href="?sort=url"' in page and 'href="?sort=created"' in page  # newest first, then oldest first
+    assert 'href="?sort=-url"' in browser.get("/", {"sort": "url"}).content.decode()
+
+
+def test_a_loopback_origin_fails_with_a_reason_that_names_the_setting_for_operators(
+    browser: Client, user: object, media_server: object, settings: object, django_capture_on_commit_callbacks
+) -> None:
+    settings.AITASKS_ALLOWED_PRIVATE_HOSTS = []  # type: ignore[attr-defined]  # production's default
+    settings.AITASKS_ALLOWED_PORTS = [80, 443, media_server.httpd.server_address[1]]  # type: ignore[attr-defined]
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post("/tasks/new", {"url": media_server.url("english.mp4"), "task_name": "transcription"})
+    run_queued_tasks()
+    task = Task.objects.get(owner=user)
+    assert task.status == Status.FAILURE
+    assert "127.0.0.1 is not a public address" in task.error and "AITASKS_ALLOWED_PRIVATE_HOSTS" in task.error
+    assert "AITASKS_ALLOWED_PRIVATE_HOSTS" in browser.get(f"/tasks/{task.pk}").content.decode()

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from gcore import Gcore
 
+from aitasks import videos
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
 from tests.conftest import run_queued_tasks
 from tests.heard import assert_heard
@@ -256,3 +257,33 @@ def test_auto_transcription_on_upload_attaches_real_subtitles(api: Client, media
     assert_heard(subtitles[0]["vtt"], "quick brown fox jumps over lazy dog")
     task = Task.objects.get(video_id=video_id)
     assert (task.status, task.client_entity_data) == (Status.SUCCESS, str(video_id))
+
+
+def _mixed_task(video: Video, **fields: object) -> Task:
+    cues = [
+        {"start": 0, "end": 1500, "lines": ["Good morning everyone."], "language": "eng"},
+        {"start": 2000, "end": 3500, "lines": ["Guten Morgen."], "language": "ger"},
+        {"start": 4000, "end": 5500, "lines": ["Thank you very much."], "language": "eng"},
+    ]
+    result = {"cues": cues, "languages": ["eng", "ger"] + ([fields["subtitles_language"]] if fields else [])}
+    return Task.objects.create(
+        owner=video.owner, video=video, url=video.mp4_path(), status=Status.SUCCESS, result=result, **fields
+    )
+
+
+def test_a_mixed_language_video_gets_one_ai_track_per_spoken_language(ready_video: Video) -> None:
+    videos.attach_result(_mixed_task(ready_video))
+    tracks = {s.name: s for s in Subtitle.objects.filter(video=ready_video)}
+    assert set(tracks) == {"English (AI)", "German (AI)"}
+    assert (tracks["English (AI)"].language, tracks["German (AI)"].language) == ("eng", "ger")
+    assert "Good morning" in tracks["English (AI)"].vtt and "Guten Morgen" not in tracks["English (AI)"].vtt
+    assert "Guten Morgen" in tracks["German (AI)"].vtt and "Thank you" not in tracks["German (AI)"].vtt
+    videos.attach_result(_mixed_task(ready_video))  # generated again: no duplicate tracks
+    assert Subtitle.objects.filter(video=ready_video).count() == 2
+
+
+def test_a_translation_of_a_mixed_video_is_one_track_in_its_target(ready_video: Video) -> None:
+    videos.attach_result(_mixed_task(ready_video, subtitles_language="fre"))
+    assert list(Subtitle.objects.filter(video=ready_video).values_list("name", "language")) == [
+        ("French (AI-translate)", "fre")
+    ]

@@ -105,7 +105,7 @@ def check_url(url: str, policy: FetchPolicy) -> Target:
     if port is None:  # an explicit ":0" is a port to refuse, not the default one
         port = 443 if parts.scheme == "https" else 80
     if port not in policy.allowed_ports and not policy.trusts(host):
-        raise UnsafeUrl(f"port {port} is not allowed")
+        raise UnsafeUrl(f"port {port} is not allowed (an operator can allow it with AITASKS_ALLOWED_PORTS)")
     return Target(url=url.strip(), scheme=parts.scheme, host=host, port=port)
 
 
@@ -138,7 +138,10 @@ def resolve(target: Target, policy: FetchPolicy) -> str:
     if not policy.trusts(target.host):
         for address in addresses:
             if not is_public_address(address):
-                raise UnsafeUrl(f"cannot download url: {target.host} is not a public address")
+                raise UnsafeUrl(
+                    f"cannot download url: {target.host} is not a public address"
+                    " (an operator can allow a private or local host with AITASKS_ALLOWED_PRIVATE_HOSTS)"
+                )
     return str(addresses[0])
 
 

@@ -71,6 +71,29 @@ def is_supported(audio_language: str | None, subtitles_language: str | None) -> 
     return True
 
 
+def targets() -> list[str]:
+    """The languages this installation can translate subtitles into: English (Whisper itself)
+    and the target of every installed model, by name."""
+    codes = {ENGLISH} | {target for _source, target in installed()}
+    return sorted(codes, key=lambda code: languages.get(code).name)
+
+
+def refusal(audio_language: str | None, subtitles_language: str | None) -> str | None:
+    """Why this installation cannot write `subtitles_language` from `audio_language` speech
+    (None when it can), in words for people rather than the API's pair notation."""
+    if is_supported(audio_language, subtitles_language):
+        return None
+    target = languages.get(subtitles_language or "").name if subtitles_language else "that language"
+    offered = ", ".join(languages.get(code).name for code in targets())
+    sources = sorted(source for source, pair_target in installed() if pair_target == subtitles_language)
+    if not sources:
+        return f"This installation cannot translate into {target}; it translates into {offered}."
+    names = " or ".join(languages.get(code).name for code in sources)
+    if not audio_language:
+        return f"Translation into {target} works from {names} speech only: choose the audio language."
+    return f"This installation cannot translate {languages.get(audio_language).name} into {target}, only {names}."
+
+
 def sentences(words: list[TimedWord]) -> list[list[TimedWord]]:
     """Words grouped into sentences (translation models work sentence by sentence)."""
     groups: list[list[TimedWord]] = [[]]

@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django import template
 
 from .. import languages
+from ..models import Task
 from ..pipeline.subtitles import format_timestamp
 
 register = template.Library()
@@ -48,10 +49,37 @@ def language_name(code: str) -> str:
         return code
 
 
+@register.filter
+def task_languages(task: Task) -> str:
+    """ "German, English → English": the spoken languages (as set, or as detected) and the
+    subtitles' language when it is a translation, by name, the same in table and dialog."""
+    result = task.result or {}
+    if task.audio_language:
+        spoken = [task.audio_language]
+    elif result.get("language_detection"):
+        spoken = [str(entry["language"]) for entry in result["language_detection"]][:3]
+    else:
+        spoken = list(result.get("languages") or [])[:3]
+    text = ", ".join(language_name(code) for code in spoken) or "Auto-detect"
+    if task.subtitles_language and task.subtitles_language != task.audio_language:
+        text += f" → {language_name(task.subtitles_language)}"
+    return text
+
+
+@register.filter
+def task_source(task: Task) -> str:
+    """What the task transcribes, as people know it: the hosted video's name, or the URL."""
+    if task.video_id is not None and task.video is not None:
+        return task.video.name
+    if task.video_id is None and task.url.startswith("/streaming/videos/"):
+        return "Deleted video"
+    return short_url(task.url)
+
+
 @register.simple_tag
 def sort_link(query: str, current: str, column: str) -> str:
-    """The query string that sorts by `column`: descending first, then toggling."""
-    direction = column if current == f"-{column}" else f"-{column}"
+    """The query string that sorts by `column`: ascending first, then toggling."""
+    direction = f"-{column}" if current == column else column
     prefix = f"{query}&" if query else ""
     return f"?{prefix}sort={direction}"
 

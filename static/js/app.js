@@ -3,6 +3,7 @@
   "use strict";
   var dialog = function () { return document.getElementById("task-dialog"); };
   var listUrl = null;
+  var opener = null;  // the task link that opened the dialog, to give focus back to
 
   // The portal's "example URL" link fills in the field instead of reloading the page.
   document.addEventListener("click", function (event) {
@@ -24,6 +25,7 @@
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.target && event.detail.target.id === "task-dialog-body" && !(dialog() && dialog().open)) {
       listUrl = window.location.href;
+      opener = event.detail.elt;
     }
   });
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -35,6 +37,16 @@
     if (event.target.id === "task-dialog") {
       document.getElementById("task-dialog-body").innerHTML = "";
       if (listUrl) { history.pushState({}, "", listUrl); listUrl = null; }
+      // Focus goes back to the task's link; the table may have refreshed meanwhile, so look
+      // the link up again by its address.
+      if (opener) {
+        var href = opener.getAttribute("href");
+        var link = Array.prototype.find.call(document.querySelectorAll("#tasks-table a.task-link"), function (a) {
+          return a.getAttribute("href") === href;
+        }) || (opener.isConnected ? opener : null);
+        opener = null;
+        if (link) { link.focus(); }
+      }
     }
   }, true);
 })();
