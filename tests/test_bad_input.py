@@ -4,6 +4,7 @@ reason — and never disturbs the other tasks in the queue."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -88,8 +89,12 @@ def _create(api: Client, url: str) -> str:
     return response.json()["task_id"]
 
 
-def test_a_video_copy_of_a_gzip_bomb_fails_without_inflating_it(api: Client, media_server: object) -> None:
+def test_a_video_copy_of_a_gzip_bomb_fails_without_inflating_it(
+    api: Client, media_server: object, settings: object, tmp_path: Path
+) -> None:
     from aitasks.models import Video, VideoStatus
+
+    settings.AITASKS_DATA_DIR = tmp_path  # type: ignore[attr-defined]  # no other test's video folders
 
     media.gzip_bomb()  # built before the download starts
     response = api.post(
