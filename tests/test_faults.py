@@ -175,13 +175,13 @@ def check_every_task_ended_once(faults: Faults, expected: dict[str, str], timeou
 def test_every_task_ends_once_through_killed_workers_a_restarted_redis_and_a_locked_table(
     tmp_path: Path, media_server: object, postgres_database: str, own_redis: RedisServer, stop_after: list[Service]
 ) -> None:
-    """The lean run, no model: two workers, tasks whose origin answers 404 (some after a wait, to
+    """The lean run, no model: two workers, 15 tasks whose origin answers 404 (some after a wait, to
     be killed while downloading). A worker is killed mid-download, the tasks table is locked,
     Redis is killed with messages in it and a task is created while it is down, Redis comes
     back, and a worker killed mid-download starts again and recovers what was lost."""
     faults = Faults(tmp_path, postgres_database, own_redis, workers=2)
     stop_after.append(faults.service)
-    run_the_faults(faults, media_server, last_url=media_server.url("slow/2/missing-last.mp4"), last_kind="missing")
+    run_the_faults(faults, media_server, last_url=media_server.url("slow/1.5/missing-last.mp4"), last_kind="missing")
 
 
 @pytest.mark.slow
@@ -199,14 +199,15 @@ def run_the_faults(
     faults: Faults, media_server: object, last_url: str, last_kind: str, also: dict[str, str] | None = None
 ) -> None:
     expected = dict(also or {})
-    expected[faults.create(media_server.url("slow/2/missing-first.mp4"))] = "missing"
+    expected[faults.create(media_server.url("slow/1.5/missing-first.mp4"))] = "missing"
     assert faults.kill_worker_in("download") == "download"
-    expected |= {faults.create(media_server.url(f"missing-{index}.mp4")): "missing" for index in range(20)}
-    locker = faults.lock_tasks_table(2)
+    expected |= {faults.create(media_server.url(f"missing-{index}.mp4")): "missing" for index in range(12)}
+    locker = faults.lock_tasks_table(1.5)
     faults.redis.kill()  # the messages no worker has taken yet are gone
     expected[faults.create(media_server.url("missing-while-down.mp4"))] = "missing"  # cannot be sent now
     locker.join()
     faults.redis.start()
+    time.sleep(2)  # AITASKS_REQUEUE_AFTER_S: what was lost is now old enough to be sent again
     expected[faults.create(last_url)] = last_kind
     # The worker started in its place recovers the lost messages.
     faults.kill_worker_in("download" if last_kind == "missing" else "transcription")
