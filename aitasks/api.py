@@ -12,16 +12,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import queue
+from . import work
 from .auth import authenticate
 from .forms import TaskCreateForm, TaskListForm
-from .models import UNFINISHED_STATUSES, Task
+from .models import Task
 from .pipeline import translate
 
 View = Callable[..., HttpResponse]
@@ -114,13 +113,10 @@ def _create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
         return error("Idempotency-Key: at most 255 characters")
     if key and (earlier := Task.objects.filter(owner=request.user, idempotency_key=key).first()):
         return _replay(earlier, form.cleaned_data)
-    limit = settings.AITASKS_QUEUE_LIMIT
-    if Task.objects.filter(owner=request.user, status__in=UNFINISHED_STATUSES).count() >= limit:
-        return error(f"Queue limit reached ({limit}), try later")
     try:
-        with transaction.atomic():
-            task = Task.objects.create(owner=request.user, idempotency_key=key, **form.cleaned_data)
-            queue.enqueue(task)
+        (task,) = work.submit(request.user, tasks=[{"idempotency_key": key, **form.cleaned_data}]).tasks
+    except work.QueueFull as full:
+        return error(str(full))
     except IntegrityError:  # the same key, created by a concurrent retry a moment ago
         return _replay(Task.objects.get(owner=request.user, idempotency_key=key), form.cleaned_data)
     return JsonResponse({"task_id": str(task.id)})

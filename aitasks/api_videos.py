@@ -14,7 +14,7 @@ from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from . import ranges, videos
+from . import ranges, videos, work
 from .api import BadRequest, api_endpoint, error, form_error, json_body
 from .forms_videos import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
 from .models import Subtitle, Video, VideoStatus
@@ -75,10 +75,13 @@ def _create_video(request: HttpRequest) -> HttpResponse:
     form = VideoForm(_known(fields, VideoForm))
     if not form.is_valid():
         return form_error(form)
-    video = Video.objects.create(owner=request.user, **form.cleaned_data)
-    if video.origin_url:
-        videos.start_copy(video)
-        video.refresh_from_db()
+    if form.cleaned_data.get("origin_url"):
+        try:
+            video = work.submit(request.user, copy=form.cleaned_data).video
+        except work.QueueFull as full:
+            return error(str(full))
+    else:
+        video = Video.objects.create(owner=request.user, **form.cleaned_data)
     return JsonResponse(video.to_dict(_base_url(request)))
 
 
@@ -160,7 +163,10 @@ def _start_ai_subtitles(video: Video, body: dict[str, Any]) -> HttpResponse:
     if video.status != VideoStatus.READY:
         return error("the video has no stored file yet: AI subtitles start once it is ready")
     targets = video_targets(form.cleaned_data["auto_translate_subtitles_language"])
-    tasks = videos.start_ai_subtitles(video, form.cleaned_data["auto_transcribe_audio_language"], targets)
+    try:
+        tasks = videos.start_ai_subtitles(video, form.cleaned_data["auto_transcribe_audio_language"], targets)
+    except work.QueueFull as full:
+        return error(str(full))
     return JsonResponse({"ai_task_ids": [str(task.pk) for task in tasks]})
 
 

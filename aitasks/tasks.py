@@ -1,16 +1,16 @@
 """django-q2 entry points: thin, the work is in aitasks.pipeline.
 
 - process_task: run one AI task (queued by aitasks.queue);
-- recover_stalled_tasks: take back tasks whose worker died (scheduled, and at worker start);
+- copy_video: copy a video's origin into storage (queued by aitasks.work);
+- recover_stalled_tasks: queue again work whose worker died or whose message was lost
+  (scheduled, and at worker start; see aitasks.recovery);
 - purge_expired: delete results past the retention period and leftover scratch files.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
-import socket
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -18,14 +18,15 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from . import queue, videos
+from . import queue, recovery, videos
 from .engines.base import EngineError
-from .models import FINAL_STATUSES, Status, Task, Video, VideoStatus
+from .models import FINAL_STATUSES, Status, Task, Video
 from .pipeline.errors import PipelineError, Revoked
 from .pipeline.runner import Job, run_pipeline
+from .workers import HOST, this_worker
 
+__all__ = ["HOST", "copy_video", "process_task", "purge_expired", "recover_stalled_tasks", "this_worker"]
 logger = logging.getLogger(__name__)
-HOST = socket.gethostname()
 
 
 class _ProgressReporter:
@@ -48,10 +49,6 @@ class _ProgressReporter:
             raise Revoked()
 
 
-def this_worker() -> str:
-    return f"{HOST}:{os.getpid()}"
-
-
 def workdir_for(task: Task) -> Path:
     return settings.AITASKS_DATA_DIR / "work" / str(task.pk)
 
@@ -64,8 +61,7 @@ def process_task(task_id: str) -> str:
     workdir.mkdir(parents=True, exist_ok=True)
     video = task.video
     if task.video_id is not None and (video is None or not video.has_file):
-        task.fail("the video's file is no longer available")
-        return "failure"
+        return _fail(task, "the video's file is no longer available")
     job = Job(
         url=task.url,
         workdir=workdir,
@@ -80,8 +76,7 @@ def process_task(task_id: str) -> str:
         return "revoked"
     except PipelineError as error:
         if error.permanent:
-            task.fail(str(error))
-            return "failure"
+            return _fail(task, str(error))
         return _retry_or_fail(task, str(error))
     except EngineError as error:
         logger.error("task %s: speech engine error: %s", task.pk, error)
@@ -91,16 +86,21 @@ def process_task(task_id: str) -> str:
         return _retry_or_fail(task, "internal error while processing the task")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues)):
-        videos.attach_result(task)
+    if not task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues)):
+        return "taken away"  # revoked, or taken back from a worker thought dead
+    videos.attach_result(task)
     return "success"
 
 
+def _fail(task: Task, reason: str) -> str:
+    return "failure" if task.fail(reason) else "taken away"
+
+
 def copy_video(video_id: int) -> str:
-    video = Video.objects.filter(pk=video_id, status=VideoStatus.PENDING).first()
-    if video is None:
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None or not video.claim_copy(this_worker()):
         return "skipped: not waiting to be copied"
-    videos.copy_origin(video)
+    videos.copy_origin(video, video.copier)
     return "copied"
 
 
@@ -110,52 +110,12 @@ def _retry_or_fail(task: Task, reason: str) -> str:
             queue.enqueue(task)
             return "retry"
         return "taken away"
-    task.fail(reason)
-    return "failure"
-
-
-def _worker_is_gone(worker: str) -> bool:
-    """True when `worker` ran on this host and its process no longer exists."""
-    host, _, pid = worker.rpartition(":")
-    if host != HOST or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    try:  # a killed process nobody has reaped yet is a zombie: gone all the same
-        return "\nState:\tZ" in Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return True
+    return _fail(task, reason)
 
 
 def recover_stalled_tasks() -> int:
-    """Queue again the tasks whose worker died (killed, out of memory, machine restarted).
-
-    A task is stalled when its worker process is gone from this host, or when it has not
-    reported for AITASKS_STALLED_AFTER_S (a worker on another host). Each recovery counts as an
-    attempt; past AITASKS_MAX_RETRIES the task fails with the reason.
-    """
-    stale_before = timezone.now() - timedelta(seconds=settings.AITASKS_STALLED_AFTER_S)
-    recovered = 0
-    for task in Task.objects.filter(status=Status.STARTED):
-        if _worker_is_gone(task.worker):
-            silent_since = None
-        elif task.heartbeat_at is None or task.heartbeat_at < stale_before:
-            silent_since = stale_before
-        else:
-            continue
-        give_up, worker = task.attempts > settings.AITASKS_MAX_RETRIES, task.worker
-        reason = "the worker processing the task stopped unexpectedly"
-        if task.take_back_stalled(reason, give_up=give_up, silent_since=silent_since):
-            shutil.rmtree(workdir_for(task), ignore_errors=True)
-            if not give_up:
-                queue.enqueue(task)
-            recovered += 1
-            logger.warning("task %s: worker %s stalled, task %s", task.pk, worker, "failed" if give_up else "requeued")
-    return recovered
+    """The scheduled recovery (the schedule names this function): see aitasks.recovery."""
+    return recovery.recover()
 
 
 def purge_expired() -> int:

@@ -11,10 +11,11 @@ import logging
 import shutil
 from pathlib import Path
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 
-from . import languages, queue
+from . import languages, work
 from .models import Subtitle, Task, Video, VideoStatus
 from .pipeline import fetch
 from .pipeline.errors import PipelineError
@@ -43,61 +44,86 @@ def probe(path: Path) -> tuple[int | None, int | None, int | None]:
     return duration, width or None, height or None
 
 
-def store_file(video: Video, source: Path) -> None:
-    """Make `source` the video's file (moved in), probe it, mark it ready, start AI subtitles."""
+def store_file(video: Video, source: Path, copier: str = "") -> bool:
+    """Make `source` the video's file (moved in), probe it, mark it ready, start AI subtitles.
+
+    `copier`: the worker holding the copy, which alone may finish it. False when the video was
+    deleted (or its copy taken away) meanwhile: then nothing of it is left on disk.
+    """
     try:
         duration, width, height = probe(source)
     except PipelineError as error:
         source.unlink(missing_ok=True)
-        Video.objects.filter(pk=video.pk).update(status=VideoStatus.ERROR, error=str(error))
-        return
+        video.transition(VideoStatus.ERROR, by_copier=bool(copier), error=str(error))
+        return True
     video.directory.mkdir(parents=True, exist_ok=True)
     shutil.move(source, video.file_path)
     size = video.file_path.stat().st_size
-    Video.objects.filter(pk=video.pk).update(
-        status=VideoStatus.READY, error="", origin_size=size, duration_ms=duration, width=width, height=height
-    )
-    video.refresh_from_db()
-    if video.auto_transcribe_audio_language not in ("", "disable"):
-        start_ai_subtitles(video, video.auto_transcribe_audio_language, video.translation_targets())
+    with transaction.atomic():
+        work.lock_account(video.owner_id)  # the account first, then the video: one lock order
+        if not video.transition(
+            VideoStatus.READY,
+            by_copier=bool(copier),
+            error="",
+            origin_size=size,
+            duration_ms=duration,
+            width=width,
+            height=height,
+        ):
+            if not Video.objects.filter(pk=video.pk).exists():
+                # Deleted while we copied (delete_video removed the row, then its folder):
+                # the file we just moved in must not outlive it.
+                shutil.rmtree(video.directory, ignore_errors=True)
+            return False
+        if video.auto_transcribe_audio_language not in ("", "disable"):
+            try:
+                start_ai_subtitles(video, video.auto_transcribe_audio_language, video.translation_targets())
+            except work.QueueFull as full:
+                Video.objects.filter(pk=video.pk).update(error=f"auto-transcription not started: {full}")
+                video.refresh_from_db()
+    return True
 
 
-def copy_origin(video: Video) -> None:
-    """Copy the video's origin URL into storage, with the same safe fetcher as AI tasks."""
+def copy_origin(video: Video, copier: str) -> None:
+    """Copy the video's origin URL into storage, with the same safe fetcher as AI tasks.
+    Whatever goes wrong ends the copy in `error` with a reason a person can read."""
     scratch = settings.AITASKS_DATA_DIR / "work" / f"video-{video.pk}"
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         fetch.download(video.origin_url, scratch / "origin", fetch.FetchPolicy.from_settings())
-        store_file(video, scratch / "origin")
-    except PipelineError as error:
-        Video.objects.filter(pk=video.pk).update(status=VideoStatus.ERROR, error=str(error))
+        store_file(video, scratch / "origin", copier=copier)
+    except Exception as error:
+        if not isinstance(error, PipelineError):
+            logger.warning("video %s: copy failed", video.pk, exc_info=True)
+        video.transition(VideoStatus.ERROR, by_copier=True, error=copy_failure(error))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def start_copy(video: Video) -> None:
-    Video.objects.filter(pk=video.pk).update(status=VideoStatus.PENDING)
-    queue.enqueue_call("aitasks.tasks.copy_video", video.pk)
+def copy_failure(error: Exception) -> str:
+    if isinstance(error, PipelineError):
+        return str(error)
+    if isinstance(error, (ValueError, httpx.InvalidURL)):  # idna, URL parsing
+        return "cannot download url: invalid url"
+    return f"cannot copy the video: internal error ({type(error).__name__})"
 
 
 def start_ai_subtitles(video: Video, audio_language: str, translate_to: list[str]) -> list[Task]:
-    """One transcription task (in the spoken language), one more per translation language."""
+    """One transcription task (in the spoken language), one more per translation language;
+    QueueFull, and none of them, past the account's limit."""
     audio = "" if audio_language == "auto" else languages.normalize(audio_language)
     targets = [""] + [languages.normalize(code) for code in translate_to if code != audio]
-    created = []
-    with transaction.atomic():
-        for target in dict.fromkeys(targets):
-            task = Task.objects.create(
-                owner=video.owner,
-                video=video,
-                url=video.origin_url or video.mp4_path(),
-                audio_language=audio,
-                subtitles_language=target,
-                client_entity_data=str(video.pk),
-            )
-            queue.enqueue(task)
-            created.append(task)
-    return created
+    fields = [
+        {
+            "video": video,
+            "url": video.origin_url or video.mp4_path(),
+            "audio_language": audio,
+            "subtitles_language": target,
+            "client_entity_data": str(video.pk),
+        }
+        for target in dict.fromkeys(targets)
+    ]
+    return work.submit(video.owner, tasks=fields).tasks
 
 
 def attach_result(task: Task) -> list[Subtitle]:
@@ -147,4 +173,5 @@ def delete_video(video: Video) -> None:
         task.revoke()
     directory = video.directory
     video.delete()
+    # A copy still running finds the row gone when it finishes, and removes what it stored.
     shutil.rmtree(directory, ignore_errors=True)

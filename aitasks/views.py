@@ -26,7 +26,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from . import queue, uploads, videos
+from . import uploads, videos, work
 from .api import search_query
 from .dashboard_forms import (
     EXAMPLE_URL,
@@ -112,21 +112,21 @@ def tasks_page(request: HttpRequest) -> HttpResponse:
 @require_POST
 def create_task(request: HttpRequest) -> HttpResponse:
     form = GenerateTaskForm(request.POST, owner=request.user)
-    limit = settings.AITASKS_QUEUE_LIMIT
-    if form.is_valid() and Task.objects.filter(owner=request.user, status__in=UNFINISHED_STATUSES).count() >= limit:
-        form.add_error(None, f"Queue limit reached ({limit}), try later.")
     if form.is_valid():
         data = dict(form.cleaned_data)
         video = data.pop("video")
-        if video is not None:
-            videos.start_ai_subtitles(
-                video,
-                data["audio_language"] or "auto",
-                [data["subtitles_language"]] if data["subtitles_language"] else [],
-            )
-        else:
-            task = Task.objects.create(owner=request.user, **data)
-            queue.enqueue(task)
+        try:
+            if video is not None:
+                videos.start_ai_subtitles(
+                    video,
+                    data["audio_language"] or "auto",
+                    [data["subtitles_language"]] if data["subtitles_language"] else [],
+                )
+            else:
+                work.submit(request.user, tasks=[data])
+        except work.QueueFull as full:
+            form.add_error(None, f"{full}.")
+    if form.is_valid():
         if not request.htmx:
             messages.success(request, "Task created: it appears in the table below.")
             return redirect("tasks")
@@ -278,9 +278,11 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
             for field, errors in api_form.errors.items():
                 form.add_error("origin_url" if field == "origin_url" else None, errors)
             return None
-        video = Video.objects.create(owner=request.user, **api_form.cleaned_data)
-        videos.start_copy(video)
-        return video
+        try:
+            return work.submit(request.user, copy=api_form.cleaned_data).video
+        except work.QueueFull as full:
+            form.add_error(None, f"{full}.")
+            return None
     if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
         form.add_error("file", f"The file is larger than {settings.AITASKS_MAX_UPLOAD_MB} MB.")
         return None
@@ -300,6 +302,10 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
     finally:
         shutil.rmtree(scratch.parent, ignore_errors=True)
     video.refresh_from_db()
+    if video.status == VideoStatus.ERROR:
+        messages.error(request, f"The file was not accepted: {video.error}.")
+    elif video.error:  # stored, but its auto-transcription did not fit in the queue
+        messages.error(request, f"The video was stored; {video.error}.")
     return video
 
 
@@ -343,8 +349,12 @@ def video_subtitles(request: HttpRequest, video_id: int) -> HttpResponse:
         else:
             audio = ai_form.cleaned_data["audio_language"] or "auto"
             target = ai_form.cleaned_data["subtitles_language"]
-            videos.start_ai_subtitles(video, audio, [target] if target else [])
-            messages.success(request, "AI subtitles started: they appear here when the task succeeds.")
+            try:
+                videos.start_ai_subtitles(video, audio, [target] if target else [])
+            except work.QueueFull as full:
+                messages.error(request, f"{full}.")
+            else:
+                messages.success(request, "AI subtitles started: they appear here when the task succeeds.")
         return redirect("video-detail", video_id=video.pk)
     form = SubtitleUploadForm(request.POST, request.FILES)
     if refused := uploads.refusal(request):

@@ -258,6 +258,9 @@ AITASKS_QUEUE_LIMIT = envint("AITASKS_QUEUE_LIMIT", 100, minimum=1)
 AITASKS_PAGE_SIZE = 10
 # A running task that has not reported for this long is taken back from its (dead) worker.
 AITASKS_STALLED_AFTER_S = envint("AITASKS_STALLED_AFTER_S", 600, minimum=30)
+# A task or video copy still waiting for a worker this long after it was queued lost its
+# message (the broker restarted, a worker died holding it): recovery sends it again.
+AITASKS_REQUEUE_AFTER_S = envint("AITASKS_REQUEUE_AFTER_S", 600, minimum=1)
 # Finished tasks and their results are deleted after this many days (Gcore: one month).
 AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 

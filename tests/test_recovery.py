@@ -10,11 +10,13 @@ from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
 from aitasks.models import Status, Task
-from aitasks.tasks import HOST, purge_expired, recover_stalled_tasks, workdir_for
+from aitasks.tasks import purge_expired, recover_stalled_tasks, workdir_for
+from aitasks.workers import HOST, PLACE, this_worker
 
 pytestmark = pytest.mark.django_db
 URL = "http://127.0.0.1:9/a.mp4"
 DEAD_PID = 4_000_000  # above the kernel's pid_max: no such process
+DEAD_HERE = f"{HOST}:{DEAD_PID}:{PLACE}:123"  # a worker of this machine whose process is gone
 
 
 def running(user: object, worker: str, heartbeat_age_s: float = 0, attempts: int = 1) -> Task:
@@ -35,7 +37,7 @@ def recover(django_capture_on_commit_callbacks: object) -> int:
 
 
 def test_a_task_whose_worker_process_is_gone_is_queued_again(user: object, django_capture_on_commit_callbacks) -> None:
-    task = running(user, f"{HOST}:{DEAD_PID}")
+    task = running(user, DEAD_HERE)
     assert recover(django_capture_on_commit_callbacks) == 1
     task.refresh_from_db()
     assert (task.status, task.worker, task.attempts) == (Status.PENDING, "", 1)
@@ -44,7 +46,7 @@ def test_a_task_whose_worker_process_is_gone_is_queued_again(user: object, djang
 
 
 def test_a_task_with_a_live_worker_is_left_alone(user: object, django_capture_on_commit_callbacks) -> None:
-    task = running(user, f"{HOST}:{os.getpid()}")
+    task = running(user, this_worker())
     elsewhere = running(user, "another-host:123")
     assert recover(django_capture_on_commit_callbacks) == 0
     assert Task.objects.get(pk=task.pk).status == Status.STARTED
@@ -60,7 +62,7 @@ def test_a_silent_worker_on_another_host_loses_its_task(
 
 
 def test_a_task_out_of_attempts_fails_instead(user: object, django_capture_on_commit_callbacks, settings) -> None:
-    task = running(user, f"{HOST}:{DEAD_PID}", attempts=settings.AITASKS_MAX_RETRIES + 1)
+    task = running(user, DEAD_HERE, attempts=settings.AITASKS_MAX_RETRIES + 1)
     recover(django_capture_on_commit_callbacks)
     task.refresh_from_db()
     assert task.status == Status.FAILURE
@@ -69,7 +71,7 @@ def test_a_task_out_of_attempts_fails_instead(user: object, django_capture_on_co
 
 
 def test_the_old_worker_cannot_overwrite_a_task_taken_from_it(user: object, django_capture_on_commit_callbacks) -> None:
-    task = running(user, f"{HOST}:{DEAD_PID}")
+    task = running(user, DEAD_HERE)
     recover(django_capture_on_commit_callbacks)
     assert task.succeed({"cues": []}, text="late") is False
     assert task.report_progress(50, "transcription") is False
@@ -92,7 +94,7 @@ def test_old_finished_tasks_are_purged_and_recent_ones_kept(user: object, settin
 
 
 def test_leftover_scratch_files_are_removed(user: object, settings) -> None:
-    live = running(user, f"{HOST}:{os.getpid()}")
+    live = running(user, this_worker())
     live_dir = workdir_for(live)
     stray_dir = settings.AITASKS_DATA_DIR / "work" / "0b1f0c5e-dead-4bad-8bad-000000000000"
     for directory in (live_dir, stray_dir):
@@ -103,3 +105,90 @@ def test_leftover_scratch_files_are_removed(user: object, settings) -> None:
     purge_expired()
     assert live_dir.exists()
     assert not stray_dir.exists()
+
+
+# --- worker names: one per process, and per machine boot -----------------------------------
+
+
+def test_a_live_task_of_a_worker_on_another_machine_with_the_same_hostname_is_left_alone(
+    user: object, django_capture_on_commit_callbacks
+) -> None:
+    # Same hostname, a pid that does not exist here: only the heartbeat can tell, and it is fresh.
+    elsewhere = running(user, f"{HOST}:{DEAD_PID}:{'0' * 12}:456")
+    assert recover(django_capture_on_commit_callbacks) == 0
+    assert Task.objects.get(pk=elsewhere.pk).status == Status.STARTED
+
+
+def test_a_pid_recycled_by_another_process_does_not_keep_a_dead_workers_task(
+    user: object, django_capture_on_commit_callbacks
+) -> None:
+    host, pid, place, start = this_worker().split(":")
+    recycled = running(user, f"{host}:{pid}:{place}:{int(start) + 1}")  # this pid, another process
+    assert recover(django_capture_on_commit_callbacks) == 1
+    assert Task.objects.get(pk=recycled.pk).status == Status.PENDING
+
+
+def test_each_worker_process_has_its_own_name() -> None:
+    import multiprocessing
+
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        names = set(pool.map(_name_of_this_process, range(4)))
+    assert this_worker() not in names and len(names) >= 2
+    for name in names | {this_worker()}:
+        host, pid, place, start = name.split(":")
+        assert (host, place) == (HOST, PLACE) and pid.isdigit() and start
+
+
+def _name_of_this_process(_: int) -> str:
+    import time
+
+    time.sleep(0.2)  # both pool processes take a share
+    return this_worker()
+
+
+# --- tasks whose message was lost -------------------------------------------------------------
+
+
+def waiting(user: object, status: Status, age_s: float) -> Task:
+    return Task.objects.create(owner=user, url=URL, status=status, queued_at=timezone.now() - timedelta(seconds=age_s))
+
+
+@pytest.mark.parametrize("status", [Status.RECEIVED, Status.PENDING, Status.RETRY])
+def test_a_task_waiting_too_long_for_a_worker_is_sent_again(
+    user: object, status: Status, settings, django_capture_on_commit_callbacks
+) -> None:
+    stuck = waiting(user, status, settings.AITASKS_REQUEUE_AFTER_S + 5)
+    recent = waiting(user, Status.PENDING, settings.AITASKS_REQUEUE_AFTER_S - 60)
+    assert recover(django_capture_on_commit_callbacks) == 1
+    stuck.refresh_from_db()
+    assert stuck.status == Status.PENDING and stuck.queued_at > timezone.now() - timedelta(seconds=60)
+    assert [message.task["args"] for message in OrmQ.objects.all()] == [(str(stuck.pk),)]
+    assert Task.objects.get(pk=recent.pk).status == Status.PENDING
+    assert recover(django_capture_on_commit_callbacks) == 0  # sent again once per period, not every run
+
+
+def test_a_worker_starting_recovers_lost_messages(user: object, settings) -> None:
+    from django_q.signals import post_spawn
+
+    stuck = waiting(user, Status.PENDING, settings.AITASKS_REQUEUE_AFTER_S + 5)
+    post_spawn.send(sender="django_q", proc_name="Worker-1")
+    assert [message.task["args"] for message in OrmQ.objects.all()] == [(str(stuck.pk),)]
+
+
+def test_a_copy_whose_message_was_lost_or_whose_worker_died_is_queued_again(
+    user: object, settings, django_capture_on_commit_callbacks
+) -> None:
+    from aitasks.models import Video, VideoStatus
+
+    old = timezone.now() - timedelta(seconds=settings.AITASKS_REQUEUE_AFTER_S + 5)
+    lost = Video.objects.create(owner=user, name="lost", origin_url=URL, status=VideoStatus.PENDING, queued_at=old)
+    orphan = Video.objects.create(
+        owner=user, name="orphan", origin_url=URL, status=VideoStatus.PENDING, copier=DEAD_HERE, copy_attempts=1
+    )
+    live = Video.objects.create(
+        owner=user, name="live", origin_url=URL, status=VideoStatus.PENDING, copier=this_worker(), copy_attempts=1
+    )
+    assert recover(django_capture_on_commit_callbacks) == 2
+    assert sorted(message.task["args"] for message in OrmQ.objects.all()) == [(lost.pk,), (orphan.pk,)]
+    assert Video.objects.get(pk=orphan.pk).copier == ""
+    assert Video.objects.get(pk=live.pk).copier == this_worker()

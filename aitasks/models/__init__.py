@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from .keys import ApiKey
-from .tasks import FINAL_STATUSES, TRANSITIONS, UNFINISHED_STATUSES, Status, Task, TaskName, sources_of
+from .tasks import (
+    FINAL_STATUSES,
+    TRANSITIONS,
+    UNFINISHED_STATUSES,
+    WAITING_STATUSES,
+    Status,
+    Task,
+    TaskName,
+    sources_of,
+)
 from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
 
 __all__ = [
@@ -14,6 +23,7 @@ __all__ = [
     "FINAL_STATUSES",
     "TRANSITIONS",
     "UNFINISHED_STATUSES",
+    "WAITING_STATUSES",
     "ApiKey",
     "Status",
     "Task",

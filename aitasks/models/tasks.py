@@ -25,13 +25,18 @@ class Status(models.TextChoices):
 
 FINAL_STATUSES = frozenset({Status.SUCCESS, Status.FAILURE, Status.REVOKED})
 UNFINISHED_STATUSES = frozenset(set(Status) - FINAL_STATUSES)
+# Waiting for a worker: recovery sends these again when they wait too long (a lost message).
+WAITING_STATUSES = frozenset({Status.RECEIVED, Status.PENDING, Status.RETRY})
 
 # The state machine: every status change goes through Task.transition(), which applies it
 # with one conditional UPDATE, so two workers (or a worker and a cancel) never both win.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.RECEIVED: frozenset({Status.PENDING, Status.REVOKED, Status.FAILURE}),
+    # RECEIVED -> STARTED: a message that reaches a worker before the task's move to PENDING
+    # is visible still runs it (the claim is what guarantees one run, not the order).
+    Status.RECEIVED: frozenset({Status.PENDING, Status.STARTED, Status.REVOKED, Status.FAILURE}),
     Status.PENDING: frozenset({Status.STARTED, Status.REVOKED, Status.FAILURE}),
-    Status.STARTED: frozenset({Status.PENDING, Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.REVOKED}),
+    # Never STARTED -> PENDING: a late enqueue must not pull a running task back.
+    Status.STARTED: frozenset({Status.SUCCESS, Status.FAILURE, Status.RETRY, Status.REVOKED}),
     Status.RETRY: frozenset({Status.PENDING, Status.STARTED, Status.FAILURE, Status.REVOKED}),
     Status.SUCCESS: frozenset(),
     Status.FAILURE: frozenset(),
@@ -70,6 +75,9 @@ class Task(models.Model):
     # a task whose worker died is found by recover_stalled_tasks and queued again.
     worker = models.CharField(max_length=128, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the task last started waiting for a worker (created, retried, taken back, or its
+    # message sent): a task waiting much longer than that lost its message (see recovery).
+    queued_at = models.DateTimeField(default=timezone.now)
     # The client's Idempotency-Key header: a retried create returns the same task.
     idempotency_key = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
@@ -214,7 +222,7 @@ class Task(models.Model):
         return self.transition(Status.FAILURE, by_worker=True, error=reason, stage="", completed_at=Now())
 
     def retry_later(self, reason: str) -> bool:
-        return self.transition(Status.RETRY, by_worker=True, error=reason, stage="", worker="")
+        return self.transition(Status.RETRY, by_worker=True, error=reason, stage="", worker="", queued_at=Now())
 
     def take_back_stalled(self, reason: str, give_up: bool, silent_since: datetime | None = None) -> bool:
         """Take the task back from a worker that died: to RETRY, or to FAILURE when it has
@@ -223,7 +231,11 @@ class Task(models.Model):
         stalled = Task.objects.filter(pk=self.pk, status=Status.STARTED, worker=self.worker)
         if silent_since is not None:
             stalled = stalled.filter(heartbeat_at__lt=silent_since)
-        ending = {"status": Status.FAILURE, "completed_at": Now()} if give_up else {"status": Status.RETRY}
+        ending = (
+            {"status": Status.FAILURE, "completed_at": Now()}
+            if give_up
+            else {"status": Status.RETRY, "queued_at": Now()}
+        )
         updated = stalled.update(error=reason, stage="", worker="", **ending)
         if updated:
             self.refresh_from_db()

@@ -7,6 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
+from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +22,18 @@ class VideoStatus(models.TextChoices):
     READY = "ready", "Ready"
     ERROR = "error", "Error"
 
+
+# The state machine: every status change goes through Video.transition(), one conditional
+# UPDATE. A copy is PENDING from the moment it is asked for; a worker claims it (`copier`) and
+# only that worker moves it on, so a re-delivered message copies once and starts
+# auto-transcription once.
+VIDEO_TRANSITIONS: dict[str, frozenset[str]] = {
+    VideoStatus.EMPTY: frozenset({VideoStatus.PENDING, VideoStatus.READY, VideoStatus.ERROR}),
+    VideoStatus.PENDING: frozenset({VideoStatus.READY, VideoStatus.ERROR}),
+    VideoStatus.VIEWABLE: frozenset({VideoStatus.READY, VideoStatus.ERROR}),
+    VideoStatus.READY: frozenset(),
+    VideoStatus.ERROR: frozenset(),
+}
 
 # Gcore's shorthand for "translate the subtitles into the usual languages".
 DEFAULT_TRANSLATIONS = ("eng", "fre", "ger")
@@ -40,6 +54,12 @@ class Video(models.Model):
     # "disable", "auto" or an ISO-639-2/B code; and "disable", or B codes joined by commas.
     auto_transcribe_audio_language = models.CharField(max_length=16, default="disable")
     auto_translate_subtitles_language = models.CharField(max_length=512, default="disable")
+    # The copy of origin_url: the worker process that holds it ("" while it waits), since when,
+    # how many times a worker took it, and when it was last queued (see aitasks.recovery).
+    copier = models.CharField(max_length=160, blank=True)
+    copy_started_at = models.DateTimeField(null=True, blank=True)
+    copy_attempts = models.PositiveSmallIntegerField(default=0)
+    queued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,6 +118,31 @@ class Video(models.Model):
             "created_at": _iso(self.created_at),
             "updated_at": _iso(self.updated_at),
         }
+
+    def transition(self, target: str, *, by_copier: bool = False, **fields: Any) -> bool:
+        """Move to `target` if the current status allows it; False if another process won or
+        the video was deleted. `by_copier`: only while the copy is held by this worker."""
+        sources = [source for source, targets in VIDEO_TRANSITIONS.items() if target in targets]
+        matching = Video.objects.filter(pk=self.pk, status__in=sources)
+        if by_copier:
+            matching = matching.filter(copier=self.copier)
+        updated = matching.update(status=target, updated_at=Now(), **fields)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
+
+    def claim_copy(self, worker: str) -> bool:
+        """Take the waiting copy for `worker`; only one worker can succeed."""
+        waiting = Video.objects.filter(pk=self.pk, status=VideoStatus.PENDING, copier="")
+        updated = waiting.update(copier=worker, copy_started_at=Now(), copy_attempts=F("copy_attempts") + 1)
+        if updated:
+            self.refresh_from_db()
+        return bool(updated)
+
+    def release_copy(self, worker: str) -> bool:
+        """Give back a copy held by `worker` (which died), to be queued again."""
+        held = Video.objects.filter(pk=self.pk, status=VideoStatus.PENDING, copier=worker)
+        return bool(held.update(copier="", copy_started_at=None, queued_at=Now()))
 
     def translation_targets(self) -> list[str]:
         value = self.auto_translate_subtitles_language
