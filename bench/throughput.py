@@ -8,11 +8,11 @@ SUCCESS), when the big file finished, the short clips' median and slowest POST â
 worker's CPU seconds per audio second (lower is better; steadier than wall time on a shared
 machine), WER, and the load average. Configurations:
 
-- today: 1 worker process, 1 CTranslate2 replica using all cores (the old defaults);
+- before: 1 worker process, 1 CTranslate2 replica using all cores (the defaults before issue 13);
 - procs: one worker process per core, 1 replica of 1 thread each (AITASKS_WORKERS=cores);
-- replicas: 1 worker process, one replica of 1 thread per core (the new defaults).
+- replicas: the defaults: 1 worker process, min(cores, 4) CTranslate2 replicas (2 Ã— 2 threads on 2 cores).
 
-    .venv/bin/python bench/throughput.py [--rounds 2] [--only today,replicas]
+    .venv/bin/python bench/throughput.py [--rounds 2] [--only before,replicas]
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from service_bench import (
     BIG_CLIP,
+    CONFIGURATIONS,
     SPEECH_CLIPS,
     load_average,
     make_clips,
@@ -40,12 +41,6 @@ from service_bench import (
     wer,
 )
 
-CORES = os.cpu_count() or 1
-CONFIGURATIONS = {
-    "today": {"AITASKS_WORKERS": "1", "AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": str(CORES)},
-    "procs": {"AITASKS_WORKERS": str(CORES), "AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": "1"},
-    "replicas": {"AITASKS_WORKERS": "1", "AITASKS_WHISPER_CPU_WORKERS": str(CORES), "AITASKS_WHISPER_CPU_THREADS": "1"},
-}
 SHORT_MIX = ["5 s", "11 s", "53 s", "11 s", "5 s", "11 s"] * 3 + ["11 s"]  # 19 short clips
 
 
@@ -67,7 +62,7 @@ def one_run(name: str, env: dict[str, str], clips: dict[str, object], server: ob
     scratch = Path(tempfile.mkdtemp(prefix="aitasks-throughput-"))
     service, client = start_service(scratch, env)
     try:
-        wait_until_warm(service, workers=int(env["AITASKS_WORKERS"]))
+        wait_until_warm(service, env)
         order = [clips["231 s"]] + [clips[label] for label in SHORT_MIX]
         cpu_before = worker_cpu_seconds(service)
         began = time.perf_counter()

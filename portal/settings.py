@@ -192,7 +192,8 @@ AITASKS_WHISPER_MODEL = envstr("AITASKS_WHISPER_MODEL", "base")
 AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "auto")
 AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "auto")
 # CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from the
-# cores (replicas = min(cores, 4), threads = cores // replicas). See aitasks/engines/replicas.py.
+# cores (replicas = min(cores, 4), threads = min(cores, 2 × cores // replicas)). See
+# aitasks/engines/replicas.py.
 # Load the engine and run it once on a second of audio when a worker process starts.
 AITASKS_WARM_UP = envbool("AITASKS_WARM_UP", True)
 AITASKS_WHISPER_CPU_WORKERS = envint("AITASKS_WHISPER_CPU_WORKERS", 0)

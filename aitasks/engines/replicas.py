@@ -8,9 +8,8 @@ call into one part per replica, run from a small thread pool (CTranslate2 releas
 joins the results in order. Results are the same as one call on the whole batch: every window is
 decoded on its own in either case.
 
-On 2 cores, 2 replicas of 1 thread each ran Whisper base at ~1.7x the speed of 1 replica with 2
-threads (bench/speed.py, bench/README.md): a decoder step on a few beams is too small to keep
-two threads busy, two independent windows are not.
+A decoder step on a few beams is too small to keep several threads busy; independent windows
+are not (bench/README.md, "CPU threading", for the figures).
 """
 
 from __future__ import annotations
@@ -95,9 +94,12 @@ def plan_threads(cores: int, workers: int, threads: int) -> tuple[int, int]:
     """(replicas, threads per replica) for the CPU: 0 means choose.
 
     Replicas: up to 4 windows in flight (a batch of 8 cut into 2-4 parts), never more than the
-    cores; threads share the cores among them.
+    cores. Threads: twice the replica's share of the cores (at most all of them), so a window
+    decoded alone (a short clip, the last window of a file) still uses the cores the others
+    leave idle. On 2 cores that is 2 replicas × 2 threads: measured against 1 × 2 and 2 × 1 in
+    bench/README.md ("CPU threading").
     """
     cores = max(1, cores)
     workers = workers or min(cores, 4)
-    threads = threads or max(1, cores // workers)
+    threads = threads or max(1, min(cores, 2 * cores // workers))
     return workers, threads
