@@ -32,9 +32,9 @@ if not SPEECH.is_dir() and Path("/work/shared/speech").is_dir():  # a worktree o
     SPEECH = Path("/work/shared/speech")
 MANIFEST = SPEECH / "manifest.tsv"
 DEFAULT_AUDIO = SPEECH / "derived" / "ljspeech_LJ001-0001-0032_concat.flac"
-VARIANTS = ("pipeline", "today", "plain")
-# "today": the pipeline with the threading it had before issue 13 (1 CTranslate2 replica on all cores).
-TODAY_ENV = {"AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": str(os.cpu_count() or 1)}
+VARIANTS = ("pipeline", "before", "plain")
+# "before": the pipeline with the threading it had before issue 13 (1 CTranslate2 replica on all cores).
+BEFORE_ENV = {"AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": str(os.cpu_count() or 1)}
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -210,7 +210,7 @@ def child_plain(audio: Path, repeat: int) -> dict[str, object]:
 
 def run_child(variant: str, audio: Path, url: str, repeat: int) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", variant, "--audio", str(audio), "--url", url]
-    env = os.environ | (TODAY_ENV if variant == "today" else {})
+    env = os.environ | (BEFORE_ENV if variant == "before" else {})
     done = subprocess.run([*command, "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT, env=env)
     if done.returncode != 0:
         sys.exit(f"{variant} failed:\n{done.stderr[-3000:]}")
@@ -226,7 +226,7 @@ def main() -> None:
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.child in ("pipeline", "today"):
+    if args.child in ("pipeline", "before"):
         print(json.dumps(child_pipeline(args.url, args.repeat, args.audio)))
         return
     if args.child == "plain":
@@ -262,7 +262,7 @@ def main() -> None:
     rtf = {}
     labels = {
         "pipeline": f"aitasks pipeline ({results['pipeline']['threading']})",
-        "today": f"same, before issue 13 ({results['today']['threading']})",
+        "before": f"same, before issue 13 ({results['before']['threading']})",
         "plain": "faster-whisper defaults",
     }
     for variant, result in results.items():
@@ -279,8 +279,8 @@ def main() -> None:
         if len(runs) > 1:
             print(f"{'':<40} runs: " + ", ".join(f"{run['process_s']:.1f} s" for run in runs))
     print(f"\nratio pipeline RTF / plain RTF: {rtf['pipeline'] / rtf['plain']:.2f}")
-    print(f"ratio pipeline RTF / before issue 13: {rtf['pipeline'] / rtf['today']:.2f}")
-    for variant in ("pipeline", "today"):
+    print(f"ratio pipeline RTF / before issue 13: {rtf['pipeline'] / rtf['before']:.2f}")
+    for variant in ("pipeline", "before"):
         per_round = [run["process_s"] for run in results[variant]["runs"]]  # type: ignore[index]
         plain = [run["process_s"] for run in results["plain"]["runs"]]  # type: ignore[index]
         ratios = [theirs / mine for mine, theirs in zip(per_round, plain, strict=False)]
