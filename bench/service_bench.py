@@ -148,11 +148,26 @@ def submit(client: httpx.Client, url: str) -> str:
     return response.json()["task_id"]
 
 
+FINAL = ("SUCCESS", "FAILURE", "REVOKED")
+
+
+def get_task(client: httpx.Client, task_id: str) -> dict:
+    """The task; a kept-alive connection the server closed meanwhile is simply opened again."""
+    for attempt in range(3):
+        try:
+            return client.get(f"/streaming/ai/tasks/{task_id}").json()
+        except httpx.TransportError:
+            if attempt == 2:
+                raise
+            time.sleep(0.1)
+    raise AssertionError("unreachable")
+
+
 def wait_final(client: httpx.Client, task_id: str, interval: float = 0.02, timeout: float = 900) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        task = client.get(f"/streaming/ai/tasks/{task_id}").json()
-        if task["status"] in ("SUCCESS", "FAILURE", "REVOKED"):
+        task = get_task(client, task_id)
+        if task["status"] in FINAL:
             return task
         time.sleep(interval)
     raise SystemExit(f"task {task_id} did not finish")
