@@ -191,11 +191,11 @@ AITASKS_WHISPER_MODEL = envstr("AITASKS_WHISPER_MODEL", "base")
 # "auto": CUDA with float16 where CTranslate2 sees a GPU, else the CPU with int8.
 AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "auto")
 AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "auto")
-# CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from the
-# cores (replicas = min(cores, 4), threads = min(cores, 2 × cores // replicas)). See
-# aitasks/engines/replicas.py.
 # Load the engine and run it once on a second of audio when a worker process starts.
 AITASKS_WARM_UP = envbool("AITASKS_WARM_UP", True)
+# CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from the
+# cores of each worker process, cores ÷ AITASKS_WORKERS (replicas = min(cores, 4), threads =
+# min(cores, 2 × cores // replicas)). See aitasks/engines/replicas.py.
 AITASKS_WHISPER_CPU_WORKERS = envint("AITASKS_WHISPER_CPU_WORKERS", 0)
 AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)
 AITASKS_WHISPER_BATCH_SIZE = envint("AITASKS_WHISPER_BATCH_SIZE", 8, minimum=1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from django.conf import settings
@@ -60,3 +62,14 @@ def test_two_replicas_transcribe_a_batch_of_windows_in_order() -> None:
         inside = [word.text for word in words if start * 1000 - 500 <= word.start_ms <= end * 1000 + 500]
         assert_heard(" ".join(inside), "quick brown fox jumps over lazy dog")
     assert all(a.start_ms <= b.start_ms for a, b in zip(words, words[1:], strict=False))
+
+
+def test_worker_processes_share_the_cores_among_their_replicas(settings: object) -> None:
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 2}
+    settings.AITASKS_WHISPER_CPU_WORKERS = settings.AITASKS_WHISPER_CPU_THREADS = 0
+    engine = FasterWhisperEngine.from_settings()  # not loaded: only its plan
+    cores = max(1, (os.cpu_count() or 1) // 2)
+    assert (engine.cpu_workers, engine.cpu_threads) == plan_threads(cores, 0, 0)
+    settings.AITASKS_WHISPER_CPU_WORKERS, settings.AITASKS_WHISPER_CPU_THREADS = 1, 3
+    engine = FasterWhisperEngine.from_settings()
+    assert (engine.cpu_workers, engine.cpu_threads) == (1, 3)  # named settings win

@@ -34,14 +34,17 @@ class FasterWhisperEngine:
         cpu_workers: int = 0,
         batch_size: int = 8,
         beam_size: int = 5,
+        cores: int = 0,
     ) -> None:
         self.model = model
         self.cache_dir = cache_dir
         self.device = device
         self.compute_type = compute_type
         # CPU: `cpu_workers` model replicas with `cpu_threads` threads each (0: chosen from the
-        # cores, see replicas.plan_threads); each replica decodes its own windows of a batch.
-        self.cpu_workers, self.cpu_threads = plan_threads(os.cpu_count() or 1, cpu_workers, cpu_threads)
+        # `cores` this process may use, all by default; see replicas.plan_threads); each replica
+        # decodes its own windows of a batch.
+        cores = cores or os.cpu_count() or 1
+        self.cpu_workers, self.cpu_threads = plan_threads(cores, cpu_workers, cpu_threads)
         self.batch_size = batch_size
         self.beam_size = beam_size
         self._whisper: Any = None
@@ -60,6 +63,8 @@ class FasterWhisperEngine:
             cpu_workers=settings.AITASKS_WHISPER_CPU_WORKERS,
             batch_size=settings.AITASKS_WHISPER_BATCH_SIZE,
             beam_size=settings.AITASKS_WHISPER_BEAM_SIZE,
+            # Worker processes share the machine's cores.
+            cores=max(1, (os.cpu_count() or 1) // settings.Q_CLUSTER["workers"]),
         )
 
     def load(self) -> None:
