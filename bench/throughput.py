@@ -124,7 +124,8 @@ def main() -> None:
                 results[name].append(result)
                 print(
                     f"round {round_} {name:<9} {result['audio'] / result['wall']:5.1f} audio s per s, "
-                    f"wall {result['wall']:.1f} s, load {result['load']:.1f}",
+                    f"wall {result['wall']:.1f} s, big done {result['big']:.1f} s, short p50 {result['short_p50']:.1f} s, "
+                    f"CPU s per audio s {result['cpu'] / result['audio']:.3f}, load {result['load']:.1f}",
                     flush=True,
                 )
     finally:
