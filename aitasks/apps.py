@@ -14,6 +14,7 @@ class AitasksConfig(AppConfig):
         from django_q.signals import post_spawn
 
         post_spawn.connect(_recover_when_a_worker_starts, dispatch_uid="aitasks-recover-on-spawn")
+        post_spawn.connect(_warm_up_when_a_worker_starts, dispatch_uid="aitasks-warm-up-on-spawn")
 
 
 def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
@@ -22,3 +23,13 @@ def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: An
     from .tasks import recover_stalled_tasks
 
     recover_stalled_tasks()
+
+
+def _warm_up_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
+    # The model loads before the worker takes its first task, not during it.
+    from django.conf import settings
+
+    if settings.AITASKS_WARM_UP:
+        from .warmup import warm_up_quietly
+
+        warm_up_quietly()

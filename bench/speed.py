@@ -27,10 +27,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = ROOT.parent / "shared" / "speech"
+SPEECH = Path(os.environ.get("AITASKS_SPEECH_DIR", ROOT.parent / "shared" / "speech"))
+if not SPEECH.is_dir() and Path("/work/shared/speech").is_dir():  # a worktree one level deeper
+    SPEECH = Path("/work/shared/speech")
 MANIFEST = SPEECH / "manifest.tsv"
 DEFAULT_AUDIO = SPEECH / "derived" / "ljspeech_LJ001-0001-0032_concat.flac"
-VARIANTS = ("pipeline", "plain")
+VARIANTS = ("pipeline", "before", "plain")
+# "before": the pipeline with the threading it had before issue 13 (1 CTranslate2 replica on all cores).
+BEFORE_ENV = {"AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": str(os.cpu_count() or 1)}
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -99,20 +103,61 @@ def stage_seconds(changes: list[tuple[tuple[float, float], str]], end: tuple[flo
     return seconds
 
 
+class EncoderCounter:
+    """Wraps the CTranslate2 model: counts the windows each call encodes (mel input, not encoder output)."""
+
+    def __init__(self, model: object) -> None:
+        self._model = model
+        self.windows = 0
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._model, name)
+        if name not in ("encode", "generate", "detect_language", "align") or not callable(attribute):
+            return attribute
+
+        def counted(features: object, *args: object, **kwargs: object) -> object:
+            shape = tuple(features.shape)  # type: ignore[attr-defined]
+            if len(shape) == 3 and shape[1] in (80, 128):  # mel frames: this call runs the encoder
+                self.windows += shape[0]
+            return attribute(features, *args, **kwargs)
+
+        return counted
+
+
+def count_encoder_passes(engine: object) -> EncoderCounter | None:
+    """Counts the engine's encoder passes, where the engine is faster-whisper's (else None)."""
+    whisper = getattr(engine, "_whisper", None)
+    if whisper is None or not hasattr(whisper, "model"):
+        return None
+    whisper.model = EncoderCounter(whisper.model)
+    return whisper.model
+
+
+def speech_windows(audio: Path) -> int:
+    """The fewest encoder passes the speech needs: its 30 s decoding windows."""
+    from aitasks.pipeline import speech
+
+    return len(speech.group_into_windows(speech.find_speech(decode(audio))))
+
+
 # --- the children: one variant each, one JSON line on stdout ------------------------------
 
 
-def child_pipeline(url: str, repeat: int) -> dict[str, object]:
+def child_pipeline(url: str, repeat: int, audio: Path) -> dict[str, object]:
     setup_django()
     from aitasks.engines import get_engine
     from aitasks.pipeline import subtitles
     from aitasks.pipeline.runner import Job, run_pipeline
 
     started = time.perf_counter()
-    get_engine()  # imports faster-whisper, assembles/loads the model: what a worker does once
+    engine = get_engine()  # imports faster-whisper, assembles/loads the model: what a worker does once
     load_s = time.perf_counter() - started
+    counter = count_encoder_passes(engine)
+    threading = f"{getattr(engine, 'cpu_workers', '?')} × {getattr(engine, 'cpu_threads', '?')} threads"
     runs = []
     for _ in range(repeat):
+        if counter is not None:
+            counter.windows = 0
         changes: list[tuple[tuple[float, float], str]] = []
 
         def report(percent: int, stage: str, changes: list[tuple[tuple[float, float], str]] = changes) -> None:
@@ -131,9 +176,11 @@ def child_pipeline(url: str, repeat: int) -> dict[str, object]:
                 "text": subtitles.full_text(outcome.cues),
                 "cues": len(outcome.cues),
                 "languages": outcome.languages,
+                "encoder_passes": counter.windows if counter is not None else None,
             }
         )
-    return {"load_s": load_s, "runs": runs, "peak_rss_mb": peak_rss_mb()}
+    result = {"load_s": load_s, "runs": runs, "peak_rss_mb": peak_rss_mb(), "threading": threading}
+    return result | {"speech_windows": speech_windows(audio)}
 
 
 def child_plain(audio: Path, repeat: int) -> dict[str, object]:
@@ -163,7 +210,8 @@ def child_plain(audio: Path, repeat: int) -> dict[str, object]:
 
 def run_child(variant: str, audio: Path, url: str, repeat: int) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", variant, "--audio", str(audio), "--url", url]
-    done = subprocess.run([*command, "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT)
+    env = os.environ | (BEFORE_ENV if variant == "before" else {})
+    done = subprocess.run([*command, "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT, env=env)
     if done.returncode != 0:
         sys.exit(f"{variant} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -173,12 +221,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
     parser.add_argument("--repeat", type=int, default=1, help="processing runs per variant (median reported)")
+    parser.add_argument("--rounds", type=int, default=1, help="variants run in turn this many times (noisy machines)")
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.child == "pipeline":
-        print(json.dumps(child_pipeline(args.url, args.repeat)))
+    if args.child in ("pipeline", "before"):
+        print(json.dumps(child_pipeline(args.url, args.repeat, args.audio)))
         return
     if args.child == "plain":
         print(json.dumps(child_plain(args.audio, args.repeat)))
@@ -194,16 +243,28 @@ def main() -> None:
     mux(samples, folder / "clip.mp4")
     server = serve(folder)
     print(f"audio: {args.audio} ({audio_s:.1f} s), served as {server.url('clip.mp4')}; {os.cpu_count()} CPU cores")
-    print(f"repeat: {args.repeat}; process s = median over the runs; model load timed apart\n")
+    print(f"repeat: {args.repeat} × {args.rounds} rounds; process s = median over the runs; model load timed apart\n")
+    results: dict[str, dict[str, object]] = {}
     try:
-        results = {variant: run_child(variant, args.audio, server.url("clip.mp4"), args.repeat) for variant in VARIANTS}
+        for _round in range(args.rounds):  # variants in turn: a busy spell hits them alike
+            for variant in VARIANTS:
+                result = run_child(variant, args.audio, server.url("clip.mp4"), args.repeat)
+                if variant in results:
+                    results[variant]["runs"] += result["runs"]  # type: ignore[operator]
+                    results[variant]["peak_rss_mb"] = max(results[variant]["peak_rss_mb"], result["peak_rss_mb"])  # type: ignore[type-var]
+                else:
+                    results[variant] = result
     finally:
         server.close()
 
     print(f"load: {os.getloadavg()[0]:.1f} (1-min load average; above {os.cpu_count()} others share the CPU)\n")
-    print(f"{'variant':<30} {'load s':>7} {'process s':>10} {'RTF':>7} {'CPU s':>7} {'WER':>7} {'peak RSS MB':>12}")
+    print(f"{'variant':<40} {'load s':>7} {'process s':>10} {'RTF':>7} {'CPU s':>7} {'WER':>7} {'peak RSS MB':>12}")
     rtf = {}
-    labels = {"pipeline": "aitasks pipeline (HTTP→cues)", "plain": "faster-whisper defaults"}
+    labels = {
+        "pipeline": f"aitasks pipeline ({results['pipeline']['threading']})",
+        "before": f"same, before issue 13 ({results['before']['threading']})",
+        "plain": "faster-whisper defaults",
+    }
     for variant, result in results.items():
         runs = result["runs"]
         process_s = statistics.median(run["process_s"] for run in runs)
@@ -212,12 +273,18 @@ def main() -> None:
         wers = [error_rate(reference, run["text"], language) for run in runs] if reference else []
         wer = f"{100 * statistics.median(wers):.1f} %" if wers else "n/a"
         print(
-            f"{labels[variant]:<30} {result['load_s']:>7.2f} {process_s:>10.1f} {rtf[variant]:>6.1f}× {cpu_s:>7.1f} "
+            f"{labels[variant]:<40} {result['load_s']:>7.2f} {process_s:>10.1f} {rtf[variant]:>6.1f}× {cpu_s:>7.1f} "
             f"{wer:>7} {result['peak_rss_mb']:>12.0f}"
         )
         if len(runs) > 1:
-            print(f"{'':<30} runs: " + ", ".join(f"{run['process_s']:.1f} s" for run in runs))
+            print(f"{'':<40} runs: " + ", ".join(f"{run['process_s']:.1f} s" for run in runs))
     print(f"\nratio pipeline RTF / plain RTF: {rtf['pipeline'] / rtf['plain']:.2f}")
+    print(f"ratio pipeline RTF / before issue 13: {rtf['pipeline'] / rtf['before']:.2f}")
+    for variant in ("pipeline", "before"):
+        per_round = [run["process_s"] for run in results[variant]["runs"]]  # type: ignore[index]
+        plain = [run["process_s"] for run in results["plain"]["runs"]]  # type: ignore[index]
+        ratios = [theirs / mine for mine, theirs in zip(per_round, plain, strict=False)]
+        print(f"  {variant} / plain per round: " + ", ".join(f"{ratio:.2f}" for ratio in ratios))
 
     pipeline_runs = results["pipeline"]["runs"]
     wall_total = statistics.median(sum(wall for wall, _cpu in run["stages"].values()) for run in pipeline_runs)
@@ -232,6 +299,10 @@ def main() -> None:
         )
     last = pipeline_runs[-1]
     print(f"  cues: {last['cues']}, languages: {', '.join(last['languages'])}")
+    passes = last.get("encoder_passes")
+    needed = results["pipeline"].get("speech_windows")
+    if passes is not None:
+        print(f"  encoder passes (30 s windows encoded): {passes}; the speech needs {needed} (its decoding windows)")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,19 @@ def envint(name: str, default: int, minimum: int = 0) -> int:
     return number
 
 
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if not 0 < number <= 60:
+        raise ImproperlyConfigured(f"{name} must be between 0 and 60, not {value!r}")
+    return number
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -232,7 +245,13 @@ AITASKS_WHISPER_MODEL = envstr("AITASKS_WHISPER_MODEL", "base")
 # "auto": CUDA with float16 where CTranslate2 sees a GPU, else the CPU with int8.
 AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "auto")
 AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "auto")
-AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)  # 0: all cores
+# Load the engine and run it once on a second of audio when a worker process starts.
+AITASKS_WARM_UP = envbool("AITASKS_WARM_UP", True)
+# CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from the
+# cores of each worker process, cores ÷ AITASKS_WORKERS (replicas = min(cores, 4), threads =
+# min(cores, 2 × cores // replicas)). See aitasks/engines/replicas.py.
+AITASKS_WHISPER_CPU_WORKERS = envint("AITASKS_WHISPER_CPU_WORKERS", 0)
+AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)
 AITASKS_WHISPER_BATCH_SIZE = envint("AITASKS_WHISPER_BATCH_SIZE", 8, minimum=1)
 AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)
 # Text translation models the operator installed, "source>target=/dir, ..." (see
@@ -279,7 +298,9 @@ Q_CLUSTER = {
     "ack_failures": True,
     "save_limit": 1000,
     "recycle": 100,
-    "poll": 0.5,
+    # The ORM broker checks for new tasks this often when idle (Redis blocks instead): a short
+    # clip waits up to this long before it starts; a query this often costs < 1 % of a core.
+    "poll": envfloat("AITASKS_QUEUE_POLL_S", 0.1),
     "label": "Worker queue",
 }
 if REDIS_URL:

@@ -16,6 +16,7 @@ import numpy as np
 
 from .base import EngineError, Segment, Word
 from .model_files import model_directory
+from .replicas import SplitBatches, plan_threads
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +31,20 @@ class FasterWhisperEngine:
         device: str = "cpu",
         compute_type: str = "int8",
         cpu_threads: int = 0,
+        cpu_workers: int = 0,
         batch_size: int = 8,
         beam_size: int = 5,
+        cores: int = 0,
     ) -> None:
         self.model = model
         self.cache_dir = cache_dir
         self.device = device
         self.compute_type = compute_type
-        self.cpu_threads = cpu_threads or os.cpu_count() or 1
+        # CPU: `cpu_workers` model replicas with `cpu_threads` threads each (0: chosen from the
+        # `cores` this process may use, all by default; see replicas.plan_threads); each replica
+        # decodes its own windows of a batch.
+        cores = cores or os.cpu_count() or 1
+        self.cpu_workers, self.cpu_threads = plan_threads(cores, cpu_workers, cpu_threads)
         self.batch_size = batch_size
         self.beam_size = beam_size
         self._whisper: Any = None
@@ -53,8 +60,11 @@ class FasterWhisperEngine:
             device=settings.AITASKS_WHISPER_DEVICE,
             compute_type=settings.AITASKS_WHISPER_COMPUTE_TYPE,
             cpu_threads=settings.AITASKS_WHISPER_CPU_THREADS,
+            cpu_workers=settings.AITASKS_WHISPER_CPU_WORKERS,
             batch_size=settings.AITASKS_WHISPER_BATCH_SIZE,
             beam_size=settings.AITASKS_WHISPER_BEAM_SIZE,
+            # Worker processes share the machine's cores.
+            cores=max(1, (os.cpu_count() or 1) // settings.Q_CLUSTER["workers"]),
         )
 
     def load(self) -> None:
@@ -72,6 +82,8 @@ class FasterWhisperEngine:
             device, compute_type = resolve_device("cpu", self.compute_type)
             self._whisper = self._open(directory, device, compute_type)
         self.device, self.compute_type = device, compute_type
+        if device == "cpu" and self.cpu_workers > 1:
+            self._whisper.model = SplitBatches(self._whisper.model, self.cpu_workers)
         self._batched = BatchedInferencePipeline(self._whisper)
 
     def _open(self, directory: Path, device: str, compute_type: str) -> Any:
@@ -84,6 +96,8 @@ class FasterWhisperEngine:
                 device=device,
                 compute_type=compute_type,
                 cpu_threads=self.cpu_threads,
+                # Replicas only pay on the CPU; one GPU runs a whole batch at once.
+                num_workers=self.cpu_workers if device == "cpu" else 1,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError) as error:
