@@ -20,8 +20,9 @@ from django.utils import timezone
 
 from . import queue, videos
 from .engines.base import EngineError
-from .models import FINAL_STATUSES, Status, Task, Video, VideoStatus
+from .models import FINAL_STATUSES, FlaggedFrame, Status, Task, TaskName, Video, VideoStatus
 from .pipeline.errors import PipelineError, Revoked
+from .pipeline.moderation import ModerationJob, run_moderation
 from .pipeline.runner import Job, run_pipeline
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,8 @@ def process_task(task_id: str) -> str:
         local_file=video.file_path if video is not None else None,
     )
     try:
+        if task.task_name == TaskName.CONTENT_MODERATION:
+            return _moderate(task, job)
         outcome = run_pipeline(job, _ProgressReporter(task))
     except Revoked:
         return "revoked"
@@ -84,8 +87,9 @@ def process_task(task_id: str) -> str:
             return "failure"
         return _retry_or_fail(task, str(error))
     except EngineError as error:
-        logger.error("task %s: speech engine error: %s", task.pk, error)
-        return _retry_or_fail(task, f"speech engine error: {error}")
+        kind = "moderation model" if task.task_name == TaskName.CONTENT_MODERATION else "speech engine"
+        logger.error("task %s: %s error: %s", task.pk, kind, error)
+        return _retry_or_fail(task, f"{kind} error: {error}")
     except Exception:
         logger.exception("task %s: internal error", task.pk)
         return _retry_or_fail(task, "internal error while processing the task")
@@ -93,6 +97,35 @@ def process_task(task_id: str) -> str:
         shutil.rmtree(workdir, ignore_errors=True)
     if task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues)):
         videos.attach_result(task)
+    return "success"
+
+
+def _moderate(task: Task, job: Job) -> str:
+    outcome = run_moderation(
+        ModerationJob(
+            url=job.url,
+            workdir=job.workdir,
+            category=task.category,
+            stop_objects=task.stop_objects,
+            max_duration_s=job.max_duration_s,
+            max_frames=settings.AITASKS_MODERATION_MAX_FRAMES,
+            local_file=job.local_file,
+        ),
+        _ProgressReporter(task),
+    )
+    # The thumbnails first: a task that shows SUCCESS has them all.
+    FlaggedFrame.objects.filter(task=task).delete()  # left by an earlier attempt
+    FlaggedFrame.objects.bulk_create(
+        FlaggedFrame(
+            task=task,
+            frame_number=flag.frame_number,
+            time_ms=flag.time_ms,
+            detections=[{"label": d.label, "confidence": round(float(d.confidence), 4)} for d in flag.detections],
+            jpeg=flag.jpeg,
+        )
+        for flag in outcome.thumbnails()
+    )
+    task.succeed(outcome.to_result(), text=outcome.search_text())
     return "success"
 
 

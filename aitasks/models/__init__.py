@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .keys import ApiKey
+from .moderation import FlaggedFrame
 from .tasks import FINAL_STATUSES, TRANSITIONS, UNFINISHED_STATUSES, Status, Task, TaskName, sources_of
 from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
 
@@ -15,6 +16,7 @@ __all__ = [
     "TRANSITIONS",
     "UNFINISHED_STATUSES",
     "ApiKey",
+    "FlaggedFrame",
     "Status",
     "Task",
     "TaskName",
