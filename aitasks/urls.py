@@ -29,6 +29,7 @@ urlpatterns = [
     path("tasks/<uuid:task_id>", views.task_detail, name="task-detail"),
     path("tasks/<uuid:task_id>/cancel", views.task_cancel, name="task-cancel"),
     path("tasks/<uuid:task_id>/subtitles.<str:kind>", views.task_download, name="task-download"),
+    path("tasks/<uuid:task_id>/frames/<int:frame_number>.jpg", views.flagged_frame, name="task-frame"),
     path("videos", views.videos_page, name="videos"),
     path("videos/<int:video_id>", views.video_detail, name="video-detail"),
     path("videos/<int:video_id>/delete", views.video_delete, name="video-delete"),

@@ -23,5 +23,6 @@ class FlaggedFrame(models.Model):
         return f"frame {self.frame_number} of {self.task_id}"
 
     @property
-    def time_s(self) -> float:
-        return self.time_ms / 1000
+    def seek(self) -> str:
+        """The frame's moment in seconds, for a media fragment (`#t=12.04`)."""
+        return f"{self.time_ms / 1000:.3f}"

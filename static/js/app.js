@@ -13,6 +13,16 @@
       if (input) { input.value = link.dataset.url; input.focus(); }
       return;
     }
+    // A flagged frame's thumbnail seeks the player beside it to that moment.
+    var frame = event.target.closest("a.frame-link[data-seek]");
+    var player = frame && frame.closest(".moderation") && frame.closest(".moderation").querySelector("video");
+    if (player) {
+      event.preventDefault();
+      player.currentTime = parseFloat(frame.dataset.seek);
+      player.pause();
+      player.scrollIntoView({ block: "nearest" });
+      return;
+    }
     var close = event.target.closest("[data-close-dialog]");
     if (close && dialog() && dialog().open) {
       event.preventDefault();
