@@ -209,6 +209,34 @@ def test_thumbnails_are_served_to_their_owner_only(
     assert client.get(f"/tasks/{task_id}/frames/50.jpg").status_code == 302  # to the login page
 
 
+# --- the dashboard ---------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_generate_form_offers_content_moderation_with_the_supported_categories(
+    client: Client, user: object, django_capture_on_commit_callbacks: object
+) -> None:
+    client.force_login(user)
+    page = client.get("/").content.decode()
+    assert '<option value="content-moderation">Content moderation</option>' in page
+    assert '<option value="nsfw">NSFW</option>' in page and 'value="sport"' not in page
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        # The form posts every field; each task type keeps only its own.
+        for task_name in ("content-moderation", "transcription"):
+            form = {"url": "http://a.io/x.mp4", "task_name": task_name, "audio_language": "ger", "category": "nsfw"}
+            assert client.post("/tasks/new", form).status_code == 302
+    moderation, transcription = Task.objects.order_by("created_at")
+    assert (moderation.task_name, moderation.category, moderation.audio_language) == ("content-moderation", "nsfw", "")
+    assert (transcription.task_name, transcription.category, transcription.audio_language) == (
+        "transcription",
+        "",
+        "ger",
+    )
+    assert moderation.status == Status.PENDING
+    table = client.get("/", {"task_name": "content-moderation"}).content.decode()
+    assert "Content moderation" in table and "1 task" in table
+
+
 # --- Gcore's SDK in strict mode --------------------------------------------------------------
 
 
@@ -251,3 +279,16 @@ def test_the_sdk_reads_every_category_s_result_in_strict_mode(sdk: Gcore, served
 def test_the_sdk_gets_a_422_for_a_category_that_is_not_enabled(sdk: Gcore) -> None:
     with pytest.raises(UnprocessableEntityError):
         sdk.streaming.ai_tasks.create(task_name="content-moderation", category="sport", url="http://127.0.0.1/a.mp4")
+
+
+def test_a_malformed_backends_setting_fails_loudly(settings: object) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from aitasks.engines.moderation import backends, supported_categories
+
+    settings.AITASKS_MODERATION_BACKENDS = "sport"  # type: ignore[attr-defined]
+    with pytest.raises(ImproperlyConfigured, match="expected <category>=<dotted path>"):
+        backends()
+    settings.AITASKS_MODERATION_BACKENDS = "sport=nowhere.Scorer"  # type: ignore[attr-defined]
+    with pytest.raises(ImproperlyConfigured, match="cannot import nowhere.Scorer"):
+        supported_categories()

@@ -187,8 +187,10 @@ def _scan(
             for detection in kept:
                 if detection.confidence >= stop_levels.get(detection.label, 2.0):
                     return ModerationOutcome(job.category, flags, scored, interval, stopped_by=detection.label)
-        if duration_s:
-            report(20 + int(75 * min(1.0, batch[-1].time_ms / 1000 / duration_s)), "moderation")
+        # Every batch, known duration or not: the report is also the worker's heartbeat, and
+        # where a cancelled task stops.
+        done = min(1.0, batch[-1].time_ms / 1000 / duration_s) if duration_s else 0.0
+        report(20 + int(75 * done), "moderation")
     return ModerationOutcome(job.category, flags, scored, interval)
 
 
