@@ -190,6 +190,21 @@ def test_a_file_without_video_frames_fails_with_a_readable_reason(
 
 
 @pytest.mark.django_db
+def test_a_queued_task_whose_category_was_switched_off_fails_at_once(user: object, settings: object) -> None:
+    task = Task.objects.create(
+        owner=user,
+        task_name="content-moderation",
+        category="sport",
+        url="http://127.0.0.1/a.mp4",
+        status=Status.PENDING,
+    )
+    assert process_task(str(task.pk)) == "failure"
+    task.refresh_from_db()
+    assert (task.status, task.attempts) == (Status.FAILURE, 1)
+    assert "'sport' is not enabled" in task.error
+
+
+@pytest.mark.django_db
 def test_thumbnails_are_served_to_their_owner_only(
     client: Client, api: Client, served: object, settings: object, user: object, other_user: object
 ) -> None:

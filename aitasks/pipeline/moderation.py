@@ -11,8 +11,9 @@ from typing import Any
 
 from django.conf import settings
 
-from ..engines.moderation import LABELS, Detection, FrameScorer, get_scorer
+from ..engines.moderation import LABELS, Detection, FrameScorer, get_scorer, supported_categories
 from . import fetch, frames
+from .errors import PipelineError
 
 BATCH = 8  # frames scored per model call
 THUMBNAIL_WIDTH = 240
@@ -141,7 +142,9 @@ def thresholds(category: str, stop_objects: dict[str, float | None]) -> dict[str
 
 def run_moderation(job: ModerationJob, report: ProgressReport) -> ModerationOutcome:
     stop_objects = parse_stop_objects(job.stop_objects, job.category)
-    scorer = get_scorer(job.category)  # before the download: a missing model fails fast
+    if job.category not in supported_categories():  # switched off since the task was queued
+        raise PipelineError(f"content moderation category {job.category!r} is not enabled on this installation")
+    scorer = get_scorer(job.category)  # before the download: a model that cannot load fails fast
     if job.local_file is None:
         report(1, "download")
         origin = job.workdir / "origin"
