@@ -291,9 +291,13 @@ def test_the_sdk_reads_every_category_s_result_in_strict_mode(sdk: Gcore, served
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_sdk_gets_a_422_for_a_category_that_is_not_enabled(sdk: Gcore) -> None:
+def test_the_sdk_gets_a_422_for_a_category_that_is_not_enabled_and_asks_which_are(sdk: Gcore) -> None:
     with pytest.raises(UnprocessableEntityError):
         sdk.streaming.ai_tasks.create(task_name="content-moderation", category="sport", url="http://127.0.0.1/a.mp4")
+    info = sdk.streaming.ai_tasks.get_ai_settings(type="content_moderation", extra_query={"category": "sport"})  # type: ignore[arg-type]
+    assert info.supported is False
+    info = sdk.streaming.ai_tasks.get_ai_settings(type="content_moderation")  # type: ignore[arg-type]
+    assert info.supported is True and info.categories == ["nsfw", "hard_nudity", "soft_nudity"]  # type: ignore[attr-defined]
 
 
 def test_a_malformed_backends_setting_fails_loudly(settings: object) -> None:
