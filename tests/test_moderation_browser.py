@@ -32,7 +32,9 @@ def test_an_editor_moderates_a_video_and_jumps_to_a_flagged_frame(
     media.write_video(stored.file_path, [(128, 128, 128), (40, 60, 200), (200, 30, 30)] * 2)
     page.reload()  # the form now offers sport, and the video
     page.select_option("#id_video", str(stored.pk))
+    assert page.is_visible("#id_audio_language") and not page.is_visible("#id_category")
     page.select_option("#id_task_name", "content-moderation")
+    assert page.is_visible("#id_category") and not page.is_visible("#id_audio_language")
     page.select_option("#id_category", "sport")
     with page.expect_response(lambda response: "/tasks/new" in response.url):
         page.click("button:has-text('Generate task')")

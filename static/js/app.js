@@ -30,6 +30,21 @@
     }
   });
 
+  // The Generate form shows the fields of the chosen task type only (without JavaScript it
+  // shows them all, and each type keeps its own).
+  var showTaskTypeFields = function () {
+    var select = document.getElementById("id_task_name");
+    if (!select || !select.form) { return; }
+    select.form.querySelectorAll("[data-task-type]").forEach(function (field) {
+      field.hidden = field.dataset.taskType !== select.value;
+    });
+  };
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "id_task_name") { showTaskTypeFields(); }
+  });
+  document.addEventListener("DOMContentLoaded", showTaskTypeFields);
+  document.addEventListener("htmx:afterSwap", showTaskTypeFields);
+
   // Task details arrive in the dialog: open it; closing it brings the list's URL back.
   document.addEventListener("htmx:beforeRequest", function (event) {
     if (event.detail.target && event.detail.target.id === "task-dialog-body" && !(dialog() && dialog().open)) {
