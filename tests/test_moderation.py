@@ -161,6 +161,26 @@ def test_nudenet_runs_on_every_frame_and_finds_nothing_in_plain_scenes(api: Clie
         assert task["result"] == {"nudity_detected": False, "detection_results": [], "frames": []}
 
 
+@pytest.mark.parametrize("size", [(360, 640), (1080, 1920), (500, 500), (200, 900)])
+def test_nudenet_sees_frames_exactly_as_the_nudenet_package_shows_them(size: tuple[int, int]) -> None:
+    """Our onnxruntime runner prepares a frame as nudenet's own code does (OpenCV there): the
+    model gets the same input, so it answers as the package would."""
+    import numpy as np
+    from nudenet import nudenet as package
+    from PIL import Image
+
+    from aitasks.engines.moderation import NudeNet
+
+    height, width = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    picture = np.stack([128 + 100 * np.sin(xs / 7), 128 + 100 * np.sin(ys / 5), 128 + 100 * np.sin((xs + ys) / 9)], -1)
+    picture = picture.astype(np.uint8)
+    ours = NudeNet("soft_nudity", 1)._prepare(Image.fromarray(picture))
+    theirs = package._read_image(np.ascontiguousarray(picture[:, :, ::-1]), 320)[0][0]  # it reads BGR, as cv2 does
+    assert ours.shape == theirs.shape == (3, 320, 320)
+    assert np.abs(ours - theirs).max() < 0.004  # OpenCV's fixed-point rounding
+
+
 @pytest.mark.django_db
 def test_a_stop_object_ends_the_scan_at_the_first_frame_that_shows_it(
     api: Client, served: object, settings: object

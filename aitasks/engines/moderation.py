@@ -132,7 +132,7 @@ class NudeNet:
     confidence of each label anywhere in the picture."""
 
     SIZE = 320
-    FLOOR = 0.2  # below this the detector is guessing; nothing is reported
+    FLOOR = 0.25  # nudenet keeps nothing below this (its NMS score threshold): neither do we
 
     def __init__(self, category: str, threads: int) -> None:
         self.labels = set(LABELS[category])
@@ -163,15 +163,17 @@ class NudeNet:
 
     def _prepare(self, image: Any) -> Any:
         import numpy as np
-        from PIL import Image
 
-        # Letterbox as the model was trained: pad to a square at the right and bottom, then
-        # scale to 320 px; RGB in [0, 1], channels first.
-        side = max(image.size)
-        square = Image.new("RGB", (side, side))
-        square.paste(image.convert("RGB"), (0, 0))
-        pixels = np.asarray(square.resize((self.SIZE, self.SIZE), Image.Resampling.BILINEAR), dtype=np.float32)
-        return (pixels / 255.0).transpose(2, 0, 1)
+        # Exactly what the nudenet package feeds its model (tests/test_moderation.py compares):
+        # pad to a square at the right and bottom, scale to 320 px with plain bilinear
+        # interpolation (OpenCV's INTER_LINEAR; Pillow's resize smooths, which shifts what the
+        # model sees), [0, 1], channels first, in BGR order: nudenet converts a BGR picture
+        # "RGBA to BGR" (a swap) and then swaps again, so its model receives BGR.
+        pixels = np.asarray(image.convert("RGB"), dtype=np.float32)[:, :, ::-1]
+        side = max(pixels.shape[:2])
+        square = np.zeros((side, side, 3), np.float32)
+        square[: pixels.shape[0], : pixels.shape[1]] = pixels
+        return (_bilinear(square, self.SIZE) / 255.0).transpose(2, 0, 1)
 
     def score(self, images: list[Any]) -> list[list[Detection]]:
         import numpy as np
@@ -191,6 +193,22 @@ class NudeNet:
                 ]
             )
         return found
+
+
+def _bilinear(pixels: Any, size: int) -> Any:
+    """`pixels` (H, W, C) scaled to (size, size, C) as OpenCV's INTER_LINEAR does: each output
+    pixel from the 2x2 source pixels around its centre."""
+    import numpy as np
+
+    def taps(source: int) -> tuple[Any, Any, Any]:
+        centre = np.clip((np.arange(size) + 0.5) * source / size - 0.5, 0, source - 1)
+        low = np.floor(centre).astype(np.intp)
+        return low, np.minimum(low + 1, source - 1), (centre - low).astype(np.float32)
+
+    y0, y1, wy = taps(pixels.shape[0])
+    x0, x1, wx = taps(pixels.shape[1])
+    rows = pixels[y0] * (1 - wy)[:, None, None] + pixels[y1] * wy[:, None, None]
+    return rows[:, x0] * (1 - wx)[None, :, None] + rows[:, x1] * wx[None, :, None]
 
 
 def backends() -> dict[str, str]:
