@@ -174,6 +174,7 @@ def search_query(term: str) -> Q:
         Q(url__icontains=term)
         | Q(text__icontains=term)
         | Q(task_name__icontains=term)
+        | Q(category__iexact=term)  # Gcore's own example: ?search=nsfw
         | Q(status__iexact=term)
         | Q(client_user_id__icontains=term)
         | Q(client_entity_data__icontains=term)

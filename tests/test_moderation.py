@@ -82,6 +82,9 @@ def test_it_creates_a_moderation_task_and_echoes_the_request(api: Client, served
         "client_user_id": "u1",
         "client_id": task["task_data"]["client_id"],
     }
+    found = api.get("/streaming/ai/tasks", {"search": "soft_nudity"}).json()["results"]
+    assert [listed["task_id"] for listed in found] == [task["task_id"]]
+    assert api.get("/streaming/ai/tasks", {"search": "nsfw"}).json()["results"] == []
 
 
 @pytest.mark.django_db
