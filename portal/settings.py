@@ -44,6 +44,19 @@ def envint(name: str, default: int, minimum: int = 0) -> int:
     return number
 
 
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if not 0 < number <= 1:
+        raise ImproperlyConfigured(f"{name} must be above 0 and at most 1, not {number}")
+    return number
+
+
 def envlist(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
@@ -239,6 +252,18 @@ AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)
 # aitasks/engines/translation.py); Whisper itself translates speech to English.
 AITASKS_TRANSLATION_MODELS = envstr("AITASKS_TRANSLATION_MODELS", "")
 AITASKS_TRANSLATION_BACKEND = envstr("AITASKS_TRANSLATION_BACKEND", "aitasks.engines.translation.CTranslate2Translator")
+
+# Content moderation: the backend (a dotted path to a class, see aitasks/engines/moderation.py)
+# of each category, "category=dotted.path, ..." over the defaults; "category=" switches one off.
+# No sport model ships: an operator names one here to enable the category.
+AITASKS_MODERATION_BACKENDS = envstr("AITASKS_MODERATION_BACKENDS", "")
+# Frames scored per video: one a second, at most this many (longer videos: evenly spaced).
+AITASKS_MODERATION_MAX_FRAMES = envint("AITASKS_MODERATION_MAX_FRAMES", 600, minimum=1)
+AITASKS_MODERATION_CPU_THREADS = envint("AITASKS_MODERATION_CPU_THREADS", 0)  # 0: all cores
+# A frame is flagged from this confidence on: nsfw from Yahoo's "unsafe" edge, each label of
+# the other categories from AITASKS_MODERATION_THRESHOLD (or the threshold stop_objects gives it).
+AITASKS_MODERATION_NSFW_THRESHOLD = envfloat("AITASKS_MODERATION_NSFW_THRESHOLD", 0.8)
+AITASKS_MODERATION_THRESHOLD = envfloat("AITASKS_MODERATION_THRESHOLD", 0.5)
 
 # Limits on what one task may download and process.
 AITASKS_MAX_DOWNLOAD_MB = envint("AITASKS_MAX_DOWNLOAD_MB", 2048, minimum=1)
