@@ -19,7 +19,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import work
 from .auth import authenticate
-from .forms import TaskCreateForm, TaskListForm
+from .engines import moderation
+from .forms import NOT_ENABLED, TaskCreateForm, TaskListForm
 from .models import Task
 from .pipeline import translate
 
@@ -105,6 +106,8 @@ def _own_task(request: HttpRequest, task_id: str) -> Task | None:
 def _create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     form = TaskCreateForm(body)
     if not form.is_valid():
+        if form.has_error("category", code=NOT_ENABLED):
+            return error(form.errors["category"][0], status=422)
         return form_error(form)
     # The SDK retries a POST on timeouts and 5xx: with an Idempotency-Key, a retry gets the
     # task the first attempt created instead of a duplicate.
@@ -169,6 +172,7 @@ def search_query(term: str) -> Q:
         Q(url__icontains=term)
         | Q(text__icontains=term)
         | Q(task_name__icontains=term)
+        | Q(category__iexact=term)  # Gcore's own example: ?search=nsfw
         | Q(status__iexact=term)
         | Q(client_user_id__icontains=term)
         | Q(client_entity_data__icontains=term)
@@ -223,11 +227,25 @@ def cancel(request: HttpRequest, task_id: str) -> HttpResponse:
 @api_endpoint("GET")
 def info(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("type", "language_support")
+    if kind == "content_moderation":
+        return _moderation_info(request)
     if kind != "language_support":
-        return error("type must be 'language_support'")
+        return error("type must be 'language_support' or 'content_moderation'")
     audio_language = request.GET.get("audio_language") or None
     subtitles_language = request.GET.get("subtitles_language") or None
     return JsonResponse({"supported": translate.is_supported(audio_language, subtitles_language)})
+
+
+def _moderation_info(request: HttpRequest) -> HttpResponse:
+    """`?type=content_moderation`: the categories this installation scores;
+    `&category=X`: `{"supported": bool}` for one of them."""
+    supported = moderation.supported_categories()
+    category = request.GET.get("category")
+    if category is None:
+        return JsonResponse({"supported": bool(supported), "categories": supported})
+    if category not in moderation.CATEGORIES:
+        return error(f"category must be one of {', '.join(moderation.CATEGORIES)}")
+    return JsonResponse({"supported": category in supported})
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -15,6 +15,9 @@ class AitasksConfig(AppConfig):
 
         post_spawn.connect(_recover_when_a_worker_starts, dispatch_uid="aitasks-recover-on-spawn")
         post_spawn.connect(_warm_up_when_a_worker_starts, dispatch_uid="aitasks-warm-up-on-spawn")
+        from .engines.moderation import backends
+
+        backends()  # a malformed AITASKS_MODERATION_BACKENDS fails at start, not on a request
 
 
 def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:

@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 
 from . import languages
+from .engines.moderation import supported_categories
 from .forms import TaskCreateForm
-from .models import Status, Video, VideoStatus
+from .models import Status, TaskName, Video, VideoStatus
 from .pipeline import translate
 
 AUTO = [("", "Auto-detect")]
@@ -48,12 +49,19 @@ class GenerateTaskForm(TaskCreateForm):
     )
     audio_language = forms.ChoiceField(label="Audio language", required=False)
     subtitles_language = forms.ChoiceField(label="Subtitles language", required=False)
-    field_order = ["url", "video", "task_name", "audio_language", "subtitles_language"]
+    category = forms.ChoiceField(label="Moderation category", required=False)
+    field_order = ["url", "video", "task_name", "audio_language", "subtitles_language", "category"]
 
     def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("client_user_id", "client_entity_data"):
+        for name in ("client_user_id", "client_entity_data", "stop_objects"):
             del self.fields[name]
+        categories = supported_categories()
+        if categories:
+            self.fields["task_name"].choices = TaskName.choices
+            self.fields["category"].choices = [(c, CATEGORY_LABELS[c]) for c in categories]
+        else:
+            del self.fields["category"]
         self.fields["audio_language"].choices = AUTO + languages.choices()
         offer_only_translations(self.fields["subtitles_language"], SAME_AS_AUDIO)
         self.fields["video"].queryset = Video.objects.filter(owner=owner, status=VideoStatus.READY)
@@ -65,6 +73,19 @@ class GenerateTaskForm(TaskCreateForm):
     def clean_url(self) -> str:
         return super().clean_url() if self.cleaned_data.get("url") else ""
 
+    # The form shows the fields of both task types: each keeps only its own.
+    def _only_for(self, task_name: str, field: str) -> str:
+        return self.cleaned_data.get(field) or "" if self.cleaned_data.get("task_name") == task_name else ""
+
+    def clean_audio_language(self) -> str:
+        return self._only_for(TaskName.TRANSCRIPTION, "audio_language")
+
+    def clean_subtitles_language(self) -> str:
+        return self._only_for(TaskName.TRANSCRIPTION, "subtitles_language")
+
+    def clean_category(self) -> str:
+        return self._only_for(TaskName.CONTENT_MODERATION, "category")
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         if not data.get("url") and not data.get("video") and "url" not in self.errors:
@@ -74,6 +95,9 @@ class GenerateTaskForm(TaskCreateForm):
             if problem:
                 self.add_error("subtitles_language", problem)
         return data
+
+
+CATEGORY_LABELS = {"nsfw": "NSFW", "hard_nudity": "Hard nudity", "soft_nudity": "Soft nudity", "sport": "Sport"}
 
 
 class VideoAiSubtitlesForm(forms.Form):
@@ -116,6 +140,9 @@ SORTS = {
 class TaskFilterForm(forms.Form):
     q = forms.CharField(label="Search", max_length=200, required=False)
     status = forms.ChoiceField(label="Status", choices=[("", "All statuses")] + Status.choices, required=False)
+    task_name = forms.ChoiceField(
+        label="Task type", choices=[("", "All task types")] + TaskName.choices, required=False
+    )
     sort = forms.CharField(required=False)
     page = forms.IntegerField(min_value=1, required=False)
 

@@ -80,7 +80,7 @@ def _schemas() -> dict[str, Any]:
                 "client_entity_data": "video 1",
             },
             "properties": {
-                "task_name": {"type": "string", "enum": ["transcription"]},
+                "task_name": {"type": "string", "enum": ["transcription", "content-moderation"]},
                 "url": {
                     "type": "string",
                     "minLength": 1,
@@ -89,6 +89,16 @@ def _schemas() -> dict[str, Any]:
                 },
                 "audio_language": {**LANGUAGE, "description": "Absent: detected, with code-switching"},
                 "subtitles_language": {**LANGUAGE, "description": "Another language than the audio's: translation"},
+                "category": {
+                    "type": "string",
+                    "enum": ["nsfw", "hard_nudity", "soft_nudity", "sport"],
+                    "description": "content-moderation only (required there); 422 when not enabled here",
+                },
+                "stop_objects": {
+                    "type": "string",
+                    "maxLength": 1024,
+                    "description": "hard_nudity/soft_nudity: labels ending the scan, `LABEL[:threshold],...`",
+                },
                 "client_user_id": {"type": "string", "maxLength": 256},
                 "client_entity_data": {"type": "string", "maxLength": 4096},
             },
@@ -115,6 +125,8 @@ def _schemas() -> dict[str, Any]:
                 "url": {"type": "string"},
                 "audio_language": {"type": "string"},
                 "subtitles_language": {"type": "string"},
+                "category": {"type": "string"},
+                "stop_objects": {"type": "string"},
                 "client_user_id": {"type": "string"},
                 "client_entity_data": {"type": "string"},
                 "client_id": {"type": "integer"},
@@ -142,7 +154,7 @@ def _schemas() -> dict[str, Any]:
                         "result": {
                             "nullable": True,
                             "description": "null until the task ends",
-                            "oneOf": [_ref("Transcription"), _ref("Error")],
+                            "oneOf": [_ref("Transcription"), _ref("Moderation"), _ref("Error")],
                         }
                     },
                 },
@@ -171,6 +183,29 @@ def _schemas() -> dict[str, Any]:
                 "languages": {"type": "array", "items": {"type": "string"}},
                 "quality": {"type": "object", "additionalProperties": {"type": "integer"}},
                 "language_detection": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+        "Moderation": {
+            "type": "object",
+            "description": "content-moderation: one of nsfw_detected / nudity_detected / sport_detected",
+            "required": ["detection_results", "frames"],
+            "properties": {
+                "nsfw_detected": {"type": "boolean"},
+                "nudity_detected": {"type": "boolean"},
+                "sport_detected": {"type": "boolean"},
+                "detection_results": {"type": "array", "items": {"type": "string"}},
+                "frames": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["confidence", "frame_number", "label"],
+                        "properties": {
+                            "confidence": {"type": "number"},
+                            "frame_number": {"type": "integer"},
+                            "label": {"type": "string"},
+                        },
+                    },
+                },
             },
         },
         "TaskList": {
@@ -260,8 +295,11 @@ def _body(schema: dict[str, Any]) -> dict[str, Any]:
 
 def document() -> dict[str, Any]:
     create = _operation(
-        "Create a transcription task",
-        {"200": _json(_ref("TaskCreated"), "Queued")},
+        "Create a transcription or content-moderation task",
+        {
+            "200": _json(_ref("TaskCreated"), "Queued"),
+            "422": _json(_ref("Error"), "A content-moderation category this installation has not enabled"),
+        },
         requestBody=_body(_ref("CreateTask")),
         parameters=[IDEMPOTENCY_KEY],
     )
@@ -340,21 +378,25 @@ def document() -> dict[str, Any]:
             },
             "/streaming/ai/info": {
                 "get": _operation(
-                    "Is a language (pair) supported here?",
+                    "Is a language (pair), or a content-moderation category, supported here?",
                     {
                         "200": _json(
                             {
                                 "type": "object",
                                 "required": ["supported"],
-                                "properties": {"supported": {"type": "boolean"}},
+                                "properties": {
+                                    "supported": {"type": "boolean"},
+                                    "categories": {"type": "array", "items": {"type": "string"}},
+                                },
                             },
                             "The answer",
                         )
                     },
                     parameters=[
-                        _query("type", {"type": "string", "enum": ["language_support"]}),
+                        _query("type", {"type": "string", "enum": ["language_support", "content_moderation"]}),
                         _query("audio_language", {"type": "string"}),
                         _query("subtitles_language", {"type": "string"}),
+                        _query("category", {"type": "string", "enum": ["nsfw", "hard_nudity", "soft_nudity", "sport"]}),
                     ],
                 )
             },

@@ -16,12 +16,14 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
 from . import queue, recovery, videos
 from .engines.base import EngineError
-from .models import FINAL_STATUSES, Status, Task, Video
+from .models import FINAL_STATUSES, FlaggedFrame, Status, Task, TaskName, Video
 from .pipeline.errors import PipelineError, Revoked
+from .pipeline.moderation import ModerationJob, run_moderation
 from .pipeline.runner import Job, run_pipeline
 from .workers import HOST, this_worker
 
@@ -71,6 +73,8 @@ def process_task(task_id: str) -> str:
         local_file=video.file_path if video is not None else None,
     )
     try:
+        if task.task_name == TaskName.CONTENT_MODERATION:
+            return _moderate(task, job)
         outcome = run_pipeline(job, _ProgressReporter(task))
     except Revoked:
         return "revoked"
@@ -79,8 +83,9 @@ def process_task(task_id: str) -> str:
             return _fail(task, str(error))
         return _retry_or_fail(task, str(error))
     except EngineError as error:
-        logger.error("task %s: speech engine error: %s", task.pk, error)
-        return _retry_or_fail(task, f"speech engine error: {error}")
+        kind = "moderation model" if task.task_name == TaskName.CONTENT_MODERATION else "speech engine"
+        logger.error("task %s: %s error: %s", task.pk, kind, error)
+        return _retry_or_fail(task, f"{kind} error: {error}")
     except Exception:
         logger.exception("task %s: internal error", task.pk)
         return _retry_or_fail(task, "internal error while processing the task")
@@ -94,6 +99,39 @@ def process_task(task_id: str) -> str:
 
 def _fail(task: Task, reason: str) -> str:
     return "failure" if task.fail(reason) else "taken away"
+
+
+def _moderate(task: Task, job: Job) -> str:
+    outcome = run_moderation(
+        ModerationJob(
+            url=job.url,
+            workdir=job.workdir,
+            category=task.category,
+            stop_objects=task.stop_objects,
+            max_duration_s=job.max_duration_s,
+            max_frames=settings.AITASKS_MODERATION_MAX_FRAMES,
+            local_file=job.local_file,
+        ),
+        _ProgressReporter(task),
+    )
+    # The thumbnails and SUCCESS together: a task that shows SUCCESS has them all, and a
+    # worker the task was taken away from leaves the frames of the one now running it alone.
+    with transaction.atomic():
+        FlaggedFrame.objects.filter(task=task).delete()  # left by an earlier attempt
+        FlaggedFrame.objects.bulk_create(
+            FlaggedFrame(
+                task=task,
+                frame_number=flag.frame_number,
+                time_ms=flag.time_ms,
+                detections=[{"label": d.label, "confidence": round(float(d.confidence), 4)} for d in flag.detections],
+                jpeg=flag.jpeg,
+            )
+            for flag in outcome.thumbnails()
+        )
+        if not task.succeed(outcome.to_result(), text=outcome.search_text()):
+            transaction.set_rollback(True)
+            return "taken away"  # revoked, or taken back from a worker thought dead
+    return "success"
 
 
 def copy_video(video_id: int) -> str:

@@ -29,6 +29,7 @@ urlpatterns = [
     path("tasks/<uuid:task_id>", views.task_detail, name="task-detail"),
     path("tasks/<uuid:task_id>/cancel", views.task_cancel, name="task-cancel"),
     path("tasks/<uuid:task_id>/subtitles.<str:kind>", views.task_download, name="task-download"),
+    path("tasks/<uuid:task_id>/frames/<int:frame_number>.jpg", views.flagged_frame, name="task-frame"),
     path("keys", views_keys.api_keys_page, name="api-keys"),
     path("keys/<int:key_id>/revoke", views_keys.api_key_revoke, name="api-key-revoke"),
     path("videos", views.videos_page, name="videos"),

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from . import languages, work
-from .models import Subtitle, Task, Video, VideoStatus
+from .models import Subtitle, Task, TaskName, Video, VideoStatus
 from .pipeline import fetch
 from .pipeline.errors import PipelineError
 
@@ -124,6 +124,19 @@ def start_ai_subtitles(video: Video, audio_language: str, translate_to: list[str
         for target in dict.fromkeys(targets)
     ]
     return work.submit(video.owner, tasks=fields).tasks
+
+
+def start_moderation(video: Video, category: str) -> Task:
+    """A content-moderation task on the video's stored file; QueueFull past the account's limit."""
+    fields = {
+        "task_name": TaskName.CONTENT_MODERATION,
+        "video": video,
+        "url": video.origin_url or video.mp4_path(),
+        "category": category,
+        "client_entity_data": str(video.pk),
+    }
+    (task,) = work.submit(video.owner, tasks=[fields]).tasks
+    return task
 
 
 def attach_result(task: Task) -> list[Subtitle]:

@@ -37,7 +37,7 @@ from .dashboard_forms import (
     VideoAiSubtitlesForm,
     VideoUploadForm,
 )
-from .models import UNFINISHED_STATUSES, Status, Subtitle, Task, Video, VideoStatus
+from .models import UNFINISHED_STATUSES, FlaggedFrame, Status, Subtitle, Task, TaskName, Video, VideoStatus
 from .pipeline.errors import PipelineError
 from .pipeline.subtitles import full_text, render_srt, render_vtt
 from .subtitle_files import InvalidSubtitles, to_vtt
@@ -59,6 +59,8 @@ def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task
         tasks = tasks.filter(search_query(data["q"]))
     if data.get("status"):
         tasks = tasks.filter(status=data["status"])
+    if data.get("task_name"):
+        tasks = tasks.filter(task_name=data["task_name"])
     sort = data.get("sort") or "-created"
     field = SORTS[sort.lstrip("-")]
     ordering = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
@@ -68,7 +70,7 @@ def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task
 def _table_context(request: HttpRequest) -> dict[str, Any]:
     form = TaskFilterForm(request.GET)
     page = Paginator(_filtered_tasks(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {key: value for key, value in request.GET.items() if key in ("q", "status", "sort") and value}
+    query = {key: value for key, value in request.GET.items() if key in ("q", "status", "task_name", "sort") and value}
     sort = (form.cleaned_data.get("sort") if form.is_valid() else None) or "-created"
     return {
         "filter_form": form,
@@ -116,7 +118,9 @@ def create_task(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)
         video = data.pop("video")
         try:
-            if video is not None:
+            if video is not None and data["task_name"] == TaskName.CONTENT_MODERATION:
+                videos.start_moderation(video, data["category"])
+            elif video is not None:
                 videos.start_ai_subtitles(
                     video,
                     data["audio_language"] or "auto",
@@ -174,6 +178,7 @@ def _task_context(task: Task) -> dict[str, Any]:
         "response_json": json.dumps(response_json, indent=2, ensure_ascii=False),
         "video_src": _playable_source(task),
         "language_detection": (task.result or {}).get("language_detection", []),
+        "flagged_frames": task.flagged_frames.defer("jpeg") if task.task_name == TaskName.CONTENT_MODERATION else [],
     }
 
 
@@ -185,6 +190,16 @@ def _playable_source(task: Task) -> str | None:
         return reverse("api-video-mp4", args=[task.video_id]) if task.video and task.video.has_file else None
     path = task.url.split("?", 1)[0].lower()
     return task.url if path.endswith((".mp4", ".m4v", ".webm", ".mov")) else None
+
+
+@login_required
+@require_GET
+def flagged_frame(request: HttpRequest, task_id: uuid.UUID, frame_number: int) -> HttpResponse:
+    """The JPEG of a frame a content-moderation task flagged, to the task's owner only."""
+    frame = get_object_or_404(FlaggedFrame, task_id=task_id, task__owner=request.user, frame_number=frame_number)
+    response = HttpResponse(bytes(frame.jpeg), content_type="image/jpeg")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 DOWNLOADS = {

@@ -44,7 +44,7 @@ def envint(name: str, default: int, minimum: int = 0) -> int:
     return number
 
 
-def envfloat(name: str, default: float) -> float:
+def envfloat(name: str, default: float, maximum: float) -> float:
     value = os.environ.get(name)
     if value is None or value == "":
         return default
@@ -52,8 +52,8 @@ def envfloat(name: str, default: float) -> float:
         number = float(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
-    if not 0 < number <= 60:
-        raise ImproperlyConfigured(f"{name} must be between 0 and 60, not {value!r}")
+    if not 0 < number <= maximum:
+        raise ImproperlyConfigured(f"{name} must be above 0 and at most {maximum:g}, not {value!r}")
     return number
 
 
@@ -259,6 +259,18 @@ AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)
 AITASKS_TRANSLATION_MODELS = envstr("AITASKS_TRANSLATION_MODELS", "")
 AITASKS_TRANSLATION_BACKEND = envstr("AITASKS_TRANSLATION_BACKEND", "aitasks.engines.translation.CTranslate2Translator")
 
+# Content moderation: the backend (a dotted path to a class, see aitasks/engines/moderation.py)
+# of each category, "category=dotted.path, ..." over the defaults; "category=" switches one off.
+# No sport model ships: an operator names one here to enable the category.
+AITASKS_MODERATION_BACKENDS = envstr("AITASKS_MODERATION_BACKENDS", "")
+# Frames scored per video: one a second, at most this many (longer videos: evenly spaced).
+AITASKS_MODERATION_MAX_FRAMES = envint("AITASKS_MODERATION_MAX_FRAMES", 600, minimum=1)
+AITASKS_MODERATION_CPU_THREADS = envint("AITASKS_MODERATION_CPU_THREADS", 0)  # 0: all cores
+# A frame is flagged from this confidence on: nsfw from Yahoo's "unsafe" edge, each label of
+# the other categories from AITASKS_MODERATION_THRESHOLD (or the threshold stop_objects gives it).
+AITASKS_MODERATION_NSFW_THRESHOLD = envfloat("AITASKS_MODERATION_NSFW_THRESHOLD", 0.8, maximum=1)
+AITASKS_MODERATION_THRESHOLD = envfloat("AITASKS_MODERATION_THRESHOLD", 0.5, maximum=1)
+
 # Limits on what one task may download and process.
 AITASKS_MAX_DOWNLOAD_MB = envint("AITASKS_MAX_DOWNLOAD_MB", 2048, minimum=1)
 AITASKS_MAX_UPLOAD_MB = envint("AITASKS_MAX_UPLOAD_MB", 2048, minimum=1)
@@ -300,7 +312,7 @@ Q_CLUSTER = {
     "recycle": 100,
     # The ORM broker checks for new tasks this often when idle (Redis blocks instead): a short
     # clip waits up to this long before it starts; a query this often costs < 1 % of a core.
-    "poll": envfloat("AITASKS_QUEUE_POLL_S", 0.1),
+    "poll": envfloat("AITASKS_QUEUE_POLL_S", 0.1, maximum=60),
     "label": "Worker queue",
 }
 if REDIS_URL:

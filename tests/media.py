@@ -116,3 +116,29 @@ class _BytesReader:
 
     def tell(self) -> int:
         return self._io.tell()
+
+
+def write_video(
+    path: Path, colours: list[tuple[int, int, int]], fps: int = 25, size: tuple[int, int] = (320, 240)
+) -> Path:
+    """An MP4 with only a video track: one second of each colour in `colours` (plain frames,
+    a gradient band moving across so that no two frames are the same)."""
+    width, height = size
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        index = 0
+        for colour in colours:
+            for _ in range(fps):
+                picture = np.empty((height, width, 3), np.uint8)
+                picture[:] = colour
+                band = (index * 4) % width
+                picture[:, band : band + 8] = 255 - np.array(colour, np.uint8)
+                frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+                frame.pts = index
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+                index += 1
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

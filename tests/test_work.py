@@ -111,6 +111,27 @@ def test_the_dashboards_generate_task_with_a_video_respects_the_limit(
 
 
 @pytest.mark.django_db
+def test_content_moderation_comes_in_the_same_way_under_the_same_limit(
+    api: Client, browser: Client, user: object, ready_video: Video, limit_of_3: None
+) -> None:
+    Task.objects.create(owner=user, url=URL)
+    moderation = {"task_name": "content-moderation", "category": "nsfw"}
+    assert post(api, "/streaming/ai/tasks", {**moderation, "url": URL}).status_code == 200
+    response = browser.post("/tasks/new", {**moderation, "video": ready_video.pk})
+    assert response.status_code == 302
+    task = Task.objects.get(video=ready_video)
+    assert (task.task_name, task.category, task.client_entity_data) == (
+        "content-moderation",
+        "nsfw",
+        str(ready_video.pk),
+    )
+    assert post(api, "/streaming/ai/tasks", {**moderation, "url": URL}).json() == FULL
+    response = browser.post("/tasks/new", {**moderation, "video": ready_video.pk})
+    assert response.status_code == 400 and "Queue limit reached (3)" in response.content.decode()
+    assert Task.objects.filter(task_name="content-moderation").count() == 2
+
+
+@pytest.mark.django_db
 def test_auto_transcription_of_an_upload_past_the_limit_stores_the_video_and_says_why(
     browser: Client, user: object, media_dir: object, limit_of_3: None
 ) -> None:

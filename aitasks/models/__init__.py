@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .keys import ApiKey
+from .moderation import FlaggedFrame
 from .tasks import (
     FINAL_STATUSES,
     TRANSITIONS,
@@ -25,6 +26,7 @@ __all__ = [
     "UNFINISHED_STATUSES",
     "WAITING_STATUSES",
     "ApiKey",
+    "FlaggedFrame",
     "Status",
     "Task",
     "TaskName",

@@ -50,6 +50,7 @@ def sources_of(target: Status) -> list[Status]:
 
 class TaskName(models.TextChoices):
     TRANSCRIPTION = "transcription", "Transcribe & translate captions"
+    CONTENT_MODERATION = "content-moderation", "Content moderation"
 
 
 class Task(models.Model):
@@ -59,6 +60,10 @@ class Task(models.Model):
     url = models.CharField(max_length=2048)
     audio_language = models.CharField(max_length=3, blank=True)
     subtitles_language = models.CharField(max_length=3, blank=True)
+    # Content moderation: nsfw, hard_nudity, soft_nudity or sport, and the labels (with optional
+    # thresholds) that end the scan at the first frame that shows one.
+    category = models.CharField(max_length=16, blank=True)
+    stop_objects = models.CharField(max_length=1024, blank=True)
     client_user_id = models.CharField(max_length=256, blank=True)
     client_entity_data = models.TextField(max_length=4096, blank=True)
     # For a video hosted here: the worker reads its stored file, and the result becomes one of
@@ -116,7 +121,8 @@ class Task(models.Model):
     def task_data(self) -> dict[str, Any]:
         """The create request as the client sent it (absent fields stay absent)."""
         data: dict[str, Any] = {"task_name": self.task_name, "url": self.url}
-        for field in ("audio_language", "subtitles_language", "client_user_id", "client_entity_data"):
+        fields = ("audio_language", "subtitles_language", "category", "stop_objects")
+        for field in (*fields, "client_user_id", "client_entity_data"):
             if getattr(self, field):
                 data[field] = getattr(self, field)
         data["client_id"] = self.owner_id
@@ -131,6 +137,10 @@ class Task(models.Model):
 
     def result_dict(self) -> dict[str, Any] | None:
         """The `result` of the API: null until the task ends."""
+        if self.status == Status.SUCCESS and self.result is not None and self.task_name == TaskName.CONTENT_MODERATION:
+            from ..pipeline.moderation import api_result
+
+            return api_result(self.result)
         if self.status == Status.SUCCESS and self.result is not None:
             cues = [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
             return {
@@ -171,7 +181,7 @@ class Task(models.Model):
         return data
 
     def cues(self) -> list[Cue]:
-        if self.status != Status.SUCCESS or not self.result:
+        if self.status != Status.SUCCESS or not self.result or self.task_name != TaskName.TRANSCRIPTION:
             return []
         return [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
 

@@ -14,12 +14,37 @@
       if (input) { input.value = link.dataset.url; input.focus(); }
       return;
     }
+    // A flagged frame's thumbnail seeks the player beside it to that moment.
+    var frame = event.target.closest("a.frame-link[data-seek]");
+    var player = frame && frame.closest(".moderation") && frame.closest(".moderation").querySelector("video");
+    if (player) {
+      event.preventDefault();
+      player.currentTime = parseFloat(frame.dataset.seek);
+      player.pause();
+      player.scrollIntoView({ block: "nearest" });
+      return;
+    }
     var close = event.target.closest("[data-close-dialog]");
     if (close && dialog() && dialog().open) {
       event.preventDefault();
       dialog().close();
     }
   });
+
+  // The Generate form shows the fields of the chosen task type only (without JavaScript it
+  // shows them all, and each type keeps its own).
+  var showTaskTypeFields = function () {
+    var select = document.getElementById("id_task_name");
+    if (!select || !select.form) { return; }
+    select.form.querySelectorAll("[data-task-type]").forEach(function (field) {
+      field.hidden = field.dataset.taskType !== select.value;
+    });
+  };
+  document.addEventListener("change", function (event) {
+    if (event.target.id === "id_task_name") { showTaskTypeFields(); }
+  });
+  document.addEventListener("DOMContentLoaded", showTaskTypeFields);
+  document.addEventListener("htmx:afterSwap", showTaskTypeFields);
 
   // Task details arrive in the dialog: open it; closing it brings the list's URL back.
   document.addEventListener("htmx:beforeRequest", function (event) {
