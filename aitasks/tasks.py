@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from . import queue, videos
+from . import queue, uploads, videos
 from .engines.base import EngineError
 from .models import FINAL_STATUSES, Status, Task, Video, VideoStatus
 from .pipeline.errors import PipelineError, Revoked
@@ -66,13 +66,17 @@ def process_task(task_id: str) -> str:
     if task.video_id is not None and (video is None or not video.has_file):
         task.fail("the video's file is no longer available")
         return "failure"
+    if task.upload and not task.upload_path.is_file():
+        task.fail("the uploaded file is no longer available")
+        return "failure"
     job = Job(
         url=task.url,
         workdir=workdir,
         audio_language=task.audio_language,
         subtitles_language=task.subtitles_language,
         max_duration_s=settings.AITASKS_MAX_DURATION_S,
-        local_file=video.file_path if video is not None else None,
+        local_file=video.file_path if video is not None else task.upload_path,
+        detect_only=bool(task.options.get("detect_only")),
     )
     try:
         outcome = run_pipeline(job, _ProgressReporter(task))
@@ -91,7 +95,12 @@ def process_task(task_id: str) -> str:
         return _retry_or_fail(task, "internal error while processing the task")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues)):
+        uploads.delete(task)  # only once the task has ended: a retry still needs it
+    succeeded = task.succeed(
+        outcome.to_result(with_words=bool(task.options.get("words"))), text=" ".join(cue.text for cue in outcome.cues)
+    )
+    uploads.delete(task)
+    if succeeded:
         videos.attach_result(task)
     return "success"
 
@@ -169,4 +178,5 @@ def purge_expired() -> int:
         for directory in work.iterdir():
             if directory.name not in running and directory.stat().st_mtime < quiet_since:
                 shutil.rmtree(directory, ignore_errors=True)
+    uploads.purge_orphans()
     return deleted

@@ -5,8 +5,12 @@ from __future__ import annotations
 from .keys import ApiKey
 from .tasks import FINAL_STATUSES, TRANSITIONS, UNFINISHED_STATUSES, Status, Task, TaskName, sources_of
 from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
+from .webhooks import Delivery, DeliveryState, Webhook
 
 __all__ = [
+    "Delivery",
+    "DeliveryState",
+    "Webhook",
     "DEFAULT_TRANSLATIONS",
     "Subtitle",
     "Video",
