@@ -83,7 +83,9 @@ def translations(request: HttpRequest) -> HttpResponse:
 
 def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
     if request.method != "POST":
-        return openai_error(f"method {request.method} not allowed", status=405)
+        response = openai_error(f"method {request.method} not allowed", status=405)
+        response["Allow"] = "POST"
+        return response
     api_key = authenticate_bearer(request)
     if api_key is None:
         return openai_error("invalid or missing API key", status=401, code="invalid_api_key")
@@ -147,7 +149,9 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
 @csrf_exempt
 def models(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
-        return openai_error(f"method {request.method} not allowed", status=405)
+        response = openai_error(f"method {request.method} not allowed", status=405)
+        response["Allow"] = "GET"
+        return response
     if authenticate_bearer(request) is None:
         return openai_error("invalid or missing API key", status=401, code="invalid_api_key")
     # "whisper-1" is what clients send by default; any model name runs the installed model.

@@ -23,6 +23,7 @@ from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Task
 from .pipeline.errors import PipelineError
 from .videos import probe
 
+MIN_DURATION_MS = 100
 PCM_RATE = 16000  # whisper-asr-webservice's encode=false: raw 16-bit little-endian mono at 16 kHz
 
 
@@ -69,8 +70,8 @@ def submit_file(
                 for chunk in chunks:
                     file.write(chunk)
         duration_ms, _width, _height = probe(path)
-        if not duration_ms:
-            raise PipelineError("the audio is empty")
+        if not duration_ms or duration_ms < MIN_DURATION_MS:
+            raise PipelineError("the audio is empty or too short")
         task = submit(owner, id=task_id, upload=stored, url=f"upload:{_display_name(filename)}", **fields)
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
