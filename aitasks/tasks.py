@@ -18,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils import timezone
 
-from . import queue, uploads, videos
+from . import queue, uploads, videos, webhooks
 from .engines.base import EngineError
 from .models import FINAL_STATUSES, Status, Task, Video, VideoStatus
 from .pipeline.errors import PipelineError, Revoked
@@ -179,4 +179,5 @@ def purge_expired() -> int:
             if directory.name not in running and directory.stat().st_mtime < quiet_since:
                 shutil.rmtree(directory, ignore_errors=True)
     uploads.purge_orphans()
+    webhooks.purge(cutoff)
     return deleted

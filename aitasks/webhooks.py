@@ -15,6 +15,7 @@ import hmac
 import json
 import logging
 import time
+from datetime import datetime
 
 import httpx
 from django.utils import timezone
@@ -111,3 +112,10 @@ def _post(delivery: Delivery) -> tuple[int | None, str]:
     except httpx.HTTPError as error:
         return None, f"cannot connect: {type(error).__name__}"
     return response.status_code, "" if response.is_success else f"HTTP {response.status_code}"
+
+
+def purge(cutoff: datetime) -> int:
+    """Delete finished deliveries older than `cutoff` (the tasks' retention period)."""
+    done = (DeliveryState.DELIVERED, DeliveryState.FAILED)
+    deleted, _ = Delivery.objects.filter(state__in=done, created_at__lt=cutoff).delete()
+    return deleted

@@ -219,3 +219,32 @@ def test_only_the_owners_tasks_reach_the_owners_webhooks(
     assert other.post(f"/settings/webhooks/{hook.pk}/delete").status_code == 404
     assert dashboard.post(f"/settings/webhooks/{hook.pk}/delete").status_code == 302
     assert not Webhook.objects.exists()
+
+
+def test_a_videos_ai_subtitles_task_names_its_video(receiver: Receiver, user: object, dashboard: Client) -> None:
+    from aitasks import videos
+    from aitasks.models import Video
+
+    receiver.failures = 0
+    register(dashboard, receiver)
+    video = Video.objects.create(owner=user, name="Keynote")
+    (task,) = videos.start_ai_subtitles(video, "eng", [])
+    task.revoke()
+    webhooks.deliver_due()
+    payload = next(iter(receiver.accepted.values()))
+    assert payload["data"]["video_id"] == video.pk
+    assert payload["data"]["task_data"]["client_entity_data"] == str(video.pk)
+
+
+def test_old_finished_deliveries_are_purged_with_the_tasks(receiver: Receiver, user: object, dashboard: Client) -> None:
+    receiver.failures = 0
+    register(dashboard, receiver)
+    Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING).revoke()
+    webhooks.deliver_due()
+    from aitasks.tasks import purge_expired
+
+    purge_expired()
+    assert Delivery.objects.count() == 1  # recent
+    Delivery.objects.update(created_at=timezone.now() - timedelta(days=40))
+    purge_expired()
+    assert not Delivery.objects.exists()
