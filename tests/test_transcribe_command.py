@@ -13,6 +13,23 @@ from aitasks.models import Status, Task
 from tests.heard import assert_heard
 
 
+def test_it_runs_the_pipeline_in_process_with_a_progress_bar(media_dir: Path, tmp_path: Path) -> None:
+    stderr, output = io.StringIO(), tmp_path / "silence.json"
+    call_command(
+        "transcribe", str(media_dir / "silence.mp4"), "--format", "json", "--output", str(output), stderr=stderr
+    )
+    result = json.loads(output.read_text())
+    assert result["speech_detected"] is False and result["subtitles"] == []
+    lines = stderr.getvalue().splitlines()
+    assert lines[:3] == [
+        "[######------------------------]  20% audio",
+        "[#########---------------------]  30% speech",
+        "[##############################] 100% done",
+    ]
+    assert lines[-1] == f"wrote {output}"
+
+
+@pytest.mark.slow
 def test_it_transcribes_a_file_in_process_to_srt(media_dir: Path, tmp_path: Path) -> None:
     stderr = io.StringIO()
     output = tmp_path / "talk.srt"
