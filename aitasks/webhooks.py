@@ -103,7 +103,9 @@ def _post(delivery: Delivery) -> tuple[int | None, str]:
         transport = transport_until(deadline)
         with httpx.Client(follow_redirects=False, trust_env=False, timeout=timeout, transport=transport) as client:
             request = fetch.pinned_request(client, target, address, "POST", headers, body)
-            response = client.send(request)
+            # Only the status counts: the answer's body is never read (a receiver could send
+            # gigabytes, or a compressed bomb), the connection is closed after its headers.
+            response = client.send(request, stream=True)
             response.close()
     except PipelineError as error:
         return None, str(error).replace("cannot download url: ", "")

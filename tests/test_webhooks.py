@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -248,3 +249,40 @@ def test_old_finished_deliveries_are_purged_with_the_tasks(receiver: Receiver, u
     Delivery.objects.update(created_at=timezone.now() - timedelta(days=40))
     purge_expired()
     assert not Delivery.objects.exists()
+
+
+def test_a_receivers_answer_body_is_never_read(user: object, dashboard: Client) -> None:
+    """Only the answer's status counts: a receiver that answers with an endless body neither
+    fills the worker's memory nor holds it up."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 40))
+            self.end_headers()
+            for _ in range(2000):  # 64 KB every 20 ms until the client hangs up
+                try:
+                    self.wfile.write(b"\0" * 65536)
+                except OSError:
+                    return
+                time.sleep(0.02)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/hooks"
+        assert dashboard.post("/settings/webhooks", {"url": url}).status_code == 302
+        Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING).revoke()
+        started = time.monotonic()
+        run_queued_tasks()
+        delivery = Delivery.objects.get()
+        assert (delivery.state, delivery.last_status_code) == (DeliveryState.DELIVERED, 200)
+        assert time.monotonic() - started < 5  # not the 20 s an attempt may last
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
