@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from .models import ApiKey, Subtitle, Task, Video
+from .models import ApiKey, Delivery, Subtitle, Task, Video, Webhook
 
 
 @admin.register(Task)
@@ -78,3 +78,25 @@ class VideoAdmin(admin.ModelAdmin):
     search_fields = ("name", "owner__username", "origin_url")
     readonly_fields = ("status", "error", "origin_size", "duration_ms", "width", "height", "created_at", "updated_at")
     inlines = [SubtitleInline]
+
+
+@admin.register(Webhook)
+class WebhookAdmin(admin.ModelAdmin):
+    list_display = ("url", "owner", "is_active", "created_at")
+    list_filter = ("is_active",)
+    search_fields = ("url", "owner__username")
+    readonly_fields = ("secret",)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    list_display = ("id", "webhook", "task", "state", "attempts", "last_status_code", "created_at", "delivered_at")
+    list_filter = ("state",)
+    search_fields = ("id", "webhook__url", "task__id")
+    readonly_fields = (
+        "id", "webhook", "task", "event", "payload", "state", "attempts", "next_attempt_at", "claimed_until",
+        "last_status_code", "last_error", "created_at", "delivered_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # deliveries are made when tasks end

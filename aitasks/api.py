@@ -248,17 +248,34 @@ def _moderation_info(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"supported": category in supported})
 
 
+# Where API clients call: error pages there are JSON.
+API_PREFIXES = ("/streaming/", "/v1/", "/asr", "/detect-language")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """404 for any URL: JSON under /streaming/ (API clients), Django's page elsewhere."""
-    if request.path.startswith("/streaming/"):
+    """404 for any URL: JSON for API clients, Django's page elsewhere."""
+    if is_api_path(request.path):
         return error("not found", status=404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception or Exception("not found"))
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 raised outside a view (a bad Host header, a malformed multipart body)."""
+    if is_api_path(request.path):
+        return error("bad request")
+    from django.views.defaults import bad_request as page_bad_request
+
+    return page_bad_request(request, exception or Exception("bad request"))
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    if request.path.startswith("/streaming/"):
+    if is_api_path(request.path):
         return error("internal error", status=500)
     from django.views.defaults import server_error as page_server_error
 

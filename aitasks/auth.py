@@ -19,3 +19,11 @@ def api_key_from(request: HttpRequest) -> str | None:
 def authenticate(request: HttpRequest) -> ApiKey | None:
     key = api_key_from(request)
     return ApiKey.authenticate(key) if key else None
+
+
+def authenticate_bearer(request: HttpRequest) -> ApiKey | None:
+    """For the OpenAI-compatible clients: `Authorization: Bearer <key>`, or the Gcore forms."""
+    scheme, _, key = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return ApiKey.authenticate(key.strip())
+    return authenticate(request)

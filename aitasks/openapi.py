@@ -12,7 +12,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import languages
+from . import languages, openapi_clients
 from .api import error
 from .models import Status, VideoStatus
 
@@ -334,14 +334,17 @@ def document() -> dict[str, Any]:
                 "Every operation needs the header `Authorization: APIKey <key>`, except this document "
                 "(`/streaming/openapi.json`, also at `/streaming/ai/openapi.json`), which is public: it holds no user data. "
                 'Errors are JSON `{"error": ..., "errors"?: {field: [messages]}}`: 400 invalid request, '
-                "401 missing or wrong key, 404 no such object among yours, 405 (with `Allow`) any other method on a path."
+                "401 missing or wrong key, 404 no such object among yours, 405 (with `Allow`) any other method on a path. "
+                "Also OpenAI's `/v1/audio/transcriptions`, `/v1/audio/translations`, `/v1/models` (`Bearer <key>`, "
+                "OpenAI's error shape) and whisper-asr-webservice's `/asr` and `/detect-language` (see the README)."
             ),
         },
         "components": {
             "securitySchemes": {
-                "APIKey": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`APIKey <key>`"}
+                "APIKey": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`APIKey <key>`"},
+                "Bearer": {"type": "http", "scheme": "bearer", "description": "OpenAI and ASR clients: `Bearer <key>`"},
             },
-            "schemas": _schemas(),
+            "schemas": {**_schemas(), **openapi_clients.schemas()},
         },
         "security": [{"APIKey": []}],
         "paths": {
@@ -490,6 +493,7 @@ def document() -> dict[str, Any]:
                 ),
                 "delete": _operation("Delete a subtitle", {"204": {"description": "Deleted"}, **NOT_FOUND}),
             },
+            **openapi_clients.paths(),
         },
     }
 

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import queue, recovery, videos
+from . import queue, recovery, uploaded_media, videos, webhooks
 from .engines.base import EngineError
 from .models import FINAL_STATUSES, FlaggedFrame, Status, Task, TaskName, Video
 from .pipeline.errors import PipelineError, Revoked
@@ -64,13 +64,16 @@ def process_task(task_id: str) -> str:
     video = task.video
     if task.video_id is not None and (video is None or not video.has_file):
         return _fail(task, "the video's file is no longer available")
+    if task.upload and not task.upload_path.is_file():
+        return _fail(task, "the uploaded file is no longer available")
     job = Job(
         url=task.url,
         workdir=workdir,
         audio_language=task.audio_language,
         subtitles_language=task.subtitles_language,
         max_duration_s=settings.AITASKS_MAX_DURATION_S,
-        local_file=video.file_path if video is not None else None,
+        local_file=video.file_path if video is not None else task.upload_path,
+        detect_only=bool(task.options.get("detect_only")),
     )
     try:
         if task.task_name == TaskName.CONTENT_MODERATION:
@@ -91,7 +94,12 @@ def process_task(task_id: str) -> str:
         return _retry_or_fail(task, "internal error while processing the task")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    if not task.succeed(outcome.to_result(), text=" ".join(cue.text for cue in outcome.cues)):
+        uploaded_media.delete(task)  # only once the task has ended: a retry still needs it
+    succeeded = task.succeed(
+        outcome.to_result(with_words=bool(task.options.get("words"))), text=" ".join(cue.text for cue in outcome.cues)
+    )
+    uploaded_media.delete(task)
+    if not succeeded:
         return "taken away"  # revoked, or taken back from a worker thought dead
     videos.attach_result(task)
     return "success"
@@ -167,4 +175,6 @@ def purge_expired() -> int:
         for directory in work.iterdir():
             if directory.name not in running and directory.stat().st_mtime < quiet_since:
                 shutil.rmtree(directory, ignore_errors=True)
+    uploaded_media.purge_orphans()
+    webhooks.purge(cutoff)
     return deleted

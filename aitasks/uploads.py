@@ -4,8 +4,8 @@ Django parses a multipart body when anything first reads `request.POST`, which t
 middleware does before the view runs, and its handlers write each file to a temporary file as
 it arrives. This handler, first in FILE_UPLOAD_HANDLERS, decides from the request alone:
 anonymous users never get a file written (the login page takes no files), and a signed-in
-user's body may be at most the limit of the page it is sent to (the video upload:
-AITASKS_MAX_UPLOAD_MB). A refused upload stops at its first file part, before a byte of it
+user's body may be at most the limit of the page it is sent to (the video upload and the
+speech-to-text APIs' files: AITASKS_MAX_UPLOAD_MB). A refused upload stops at its first file part, before a byte of it
 is written, and the rest of the body is never read; the fields before it (the CSRF token, the
 name) are kept, so the view can say what happened. `refusal(request)` is that message.
 """
@@ -22,6 +22,10 @@ from .subtitle_files import MAX_BYTES as SUBTITLE_MAX_BYTES
 
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD = 64 * 1024
+# The API routes that take a file. They have no session: each view authenticates the request
+# (its API key, or AITASKS_ASR_API_USER on /asr) and sets request.user to that account before it
+# reads the body, and answers 401 to any other request without reading a byte of it.
+API_FILE_ROUTES = frozenset({"openai-transcriptions", "openai-translations", "asr", "asr-detect-language"})
 _REFUSAL = "_aitasks_upload_refused"
 
 
@@ -32,12 +36,12 @@ def refusal(request: HttpRequest) -> str:
 
 def body_limit(request: HttpRequest) -> tuple[int, str]:
     """(the most bytes this request's body may have, the message when it has more)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return 0, "Sign in to upload files."
     match = getattr(request, "resolver_match", None)
     route = match.url_name if match else None
-    if route == "videos":
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0, "invalid or missing API key" if route in API_FILE_ROUTES else "Sign in to upload files."
+    if route == "videos" or route in API_FILE_ROUTES:
         megabytes = settings.AITASKS_MAX_UPLOAD_MB
         return megabytes * 1024 * 1024 + FORM_OVERHEAD, f"The file is larger than {megabytes} MB."
     if route == "video-subtitles":

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import api, api_videos, openapi, views, views_keys
+from . import api, api_asr, api_openai, api_videos, openapi, views, views_keys, views_webhooks
 
 # No trailing slashes: the official SDK never sends one.
 urlpatterns = [
@@ -23,7 +23,15 @@ urlpatterns = [
         api_videos.subtitle_detail,
         name="api-subtitle",
     ),
+    # OpenAI-compatible speech to text, and whisper-asr-webservice's API (Bazarr).
+    path("v1/audio/transcriptions", api_openai.transcriptions, name="openai-transcriptions"),
+    path("v1/audio/translations", api_openai.translations, name="openai-translations"),
+    path("v1/models", api_openai.models, name="openai-models"),
+    path("asr", api_asr.asr, name="asr"),
+    path("detect-language", api_asr.detect_language, name="asr-detect-language"),
     # The dashboard.
+    path("settings/webhooks", views_webhooks.webhooks_page, name="webhooks"),
+    path("settings/webhooks/<int:webhook_id>/delete", views_webhooks.webhook_delete, name="webhook-delete"),
     path("", views.tasks_page, name="tasks"),
     path("tasks/new", views.create_task, name="task-create"),
     path("tasks/<uuid:task_id>", views.task_detail, name="task-detail"),

@@ -188,6 +188,8 @@ def _playable_source(task: Task) -> str | None:
         return None
     if task.video_id is not None:
         return reverse("api-video-mp4", args=[task.video_id]) if task.video and task.video.has_file else None
+    if task.upload:
+        return None  # a file sent to the OpenAI or ASR API, deleted once transcribed
     path = task.url.split("?", 1)[0].lower()
     return task.url if path.endswith((".mp4", ".m4v", ".webm", ".mov")) else None
 

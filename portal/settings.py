@@ -299,6 +299,14 @@ AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 # django-q2's own defaults are unsafe (no timeout, endless retries, Redis when no broker is
 # named): name the broker, keep timeout < retry, deliver once and let aitasks count retries.
 AITASKS_TASK_TIMEOUT_S = envint("AITASKS_TASK_TIMEOUT_S", 3 * 3600, minimum=60)
+
+# OpenAI- and whisper-asr-webservice-compatible APIs (aitasks/api_openai.py, api_asr.py).
+# A request waits for its task up to BASE + FACTOR x the file's duration, then answers 504.
+AITASKS_SYNC_WAIT_BASE_S = envint("AITASKS_SYNC_WAIT_BASE_S", 120, minimum=1)
+AITASKS_SYNC_WAIT_FACTOR = envint("AITASKS_SYNC_WAIT_FACTOR", 3, minimum=0)
+# The account that /asr and /detect-language requests without an API key run as (Bazarr and
+# its peers send none); empty: such requests get 401.
+AITASKS_ASR_API_USER = envstr("AITASKS_ASR_API_USER", "")
 REDIS_URL = envstr("REDIS_URL", "")
 Q_CLUSTER = {
     "name": envstr("AITASKS_QUEUE_NAME", "aitasks"),

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("aitasks.urls")),
 ]
 
+handler400 = "aitasks.api.bad_request"
 handler404 = "aitasks.api.not_found"
 handler500 = "aitasks.api.server_error"

@@ -254,3 +254,24 @@ def run_queued_tasks(limit: int = 100) -> int:
         function(*package["args"], **package["kwargs"])
         ran += 1
     return ran
+
+
+@pytest.fixture
+def queue_worker() -> Iterator[None]:
+    """The queue's worker, in a thread: takes each queued message as django-q2 would, while a
+    live server's request waits for its task."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        from django.db import connection
+
+        while not stop.is_set():
+            run_queued_tasks()
+            stop.wait(0.2)
+        connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=60)

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 
-from aitasks.models import Video
+from aitasks.models import Task, Video
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -48,7 +48,13 @@ def multipart_head(fields: dict[str, str], file_field: str) -> bytes:
 
 
 def post_slowly(
-    live_server: object, path: str, head: bytes, body_size: int, upload_dir: Path, cookie: str = ""
+    live_server: object,
+    path: str,
+    head: bytes,
+    body_size: int,
+    upload_dir: Path,
+    cookie: str = "",
+    authorization: str = "",
 ) -> tuple[bytes, int, int]:
     """Send the headers and the first 256 KB of a `body_size` body, then wait for an answer.
     Returns (the answer, bytes sent, the largest size the upload dir reached meanwhile)."""
@@ -57,7 +63,8 @@ def post_slowly(
     request = (
         f"POST {path} HTTP/1.1\r\nHost: {url.hostname}:{url.port}\r\n"
         f"Content-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {body_size}\r\n"
-        f"Cookie: {cookies}\r\nConnection: close\r\n\r\n"
+        + (f"Authorization: {authorization}\r\n" if authorization else "")
+        + f"Cookie: {cookies}\r\nConnection: close\r\n\r\n"
     ).encode()
     first = head + b"\0" * (256 * 1024 - len(head))
     largest = 0
@@ -131,6 +138,59 @@ def test_an_upload_within_the_limit_still_works(browser_client: Client, user: ob
     response = browser_client.post("/videos", {"file": upload, "auto_transcribe_audio_language": "disable"})
     assert response.status_code == 302
     assert Video.objects.get(owner=user).name == "talk"
+
+
+def test_a_keyless_speech_to_text_upload_is_answered_401_before_its_body_is_read(
+    live_server: object, upload_dir: Path, settings: object, user: object
+) -> None:
+    settings.AITASKS_ASR_API_USER = ""  # type: ignore[attr-defined]
+    for path, field, authorization in [
+        ("/asr?encode=false", "audio_file", ""),
+        ("/v1/audio/transcriptions", "file", ""),
+        ("/v1/audio/transcriptions", "file", "Bearer not-a-key"),
+    ]:
+        head = multipart_head({"model": "whisper-1"}, field)
+        answer, sent, largest = post_slowly(live_server, path, head, 50 * MB, upload_dir, authorization=authorization)
+        assert answer.startswith(b"HTTP/1.1 401"), (path, answer[:300])
+        assert b"invalid or missing API key" in answer
+        assert sent < MB and largest == 0
+    assert list(upload_dir.iterdir()) == []
+    assert not Task.objects.exists()
+
+
+def test_a_speech_to_text_file_over_the_upload_limit_is_refused_while_it_arrives(
+    live_server: object, upload_dir: Path, settings: object, api_key: str, user: object
+) -> None:
+    settings.AITASKS_MAX_UPLOAD_MB = 5  # type: ignore[attr-defined]
+    settings.AITASKS_ASR_API_USER = "alice"  # type: ignore[attr-defined]
+    head = multipart_head({"model": "whisper-1"}, "file")
+    path = "/v1/audio/transcriptions"
+    answer, sent, largest = post_slowly(live_server, path, head, 60 * MB, upload_dir, authorization=f"Bearer {api_key}")
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:300]
+    assert b'"message": "The file is larger than 5 MB."' in answer and b'"param": "file"' in answer
+    assert sent < MB and largest == 0
+    # Keyless, as the account AITASKS_ASR_API_USER names.
+    answer, sent, largest = post_slowly(live_server, "/asr", multipart_head({}, "audio_file"), 60 * MB, upload_dir)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b'{"error": "audio_file: The file is larger than 5 MB."}' in answer
+    assert sent < MB and largest == 0
+    assert not Task.objects.exists()
+
+
+def test_an_api_key_may_send_a_file_larger_than_a_form_page_takes(settings: object, api_key: str, user: object) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = MB  # type: ignore[attr-defined]  # other pages' limit
+    upload = SimpleUploadedFile("noise.wav", b"\1" * (3 * MB))
+    response = Client().post(
+        "/v1/audio/transcriptions",
+        {"file": upload, "model": "whisper-1"},
+        HTTP_AUTHORIZATION=f"Bearer {api_key}",
+    )
+    # Received whole and looked at: not refused by its size.
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["message"].startswith("invalid file:")
+    assert not Task.objects.exists()
 
 
 @pytest.fixture

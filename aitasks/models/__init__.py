@@ -15,8 +15,12 @@ from .tasks import (
     sources_of,
 )
 from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
+from .webhooks import Delivery, DeliveryState, Webhook
 
 __all__ = [
+    "Delivery",
+    "DeliveryState",
+    "Webhook",
     "DEFAULT_TRANSLATIONS",
     "Subtitle",
     "Video",

@@ -189,20 +189,34 @@ def _timed_out(policy: FetchPolicy, deadline: float, what: str) -> TransientErro
 
 
 def _pinned_request(client: httpx.Client, target: Target, address: str) -> httpx.Request:
+    headers = {
+        "Accept": "video/*, audio/*, */*;q=0.5",
+        # The file as it is: a compressed answer inflates without bound (1.8 KB of gzip
+        # in gzip is 1 GiB of zeros), and media files are compressed already.
+        "Accept-Encoding": "identity",
+        "User-Agent": "aitasks-fetcher/1",
+    }
+    return pinned_request(client, target, address, "GET", headers)
+
+
+def pinned_request(
+    client: httpx.Client,
+    target: Target,
+    address: str,
+    method: str,
+    headers: dict[str, str],
+    content: bytes | None = None,
+) -> httpx.Request:
+    """A request to `target` that connects to `address` (checked by `resolve`), for the
+    fetcher and for anything else that calls a user's URL (webhooks)."""
     host_header = target.host if ":" not in target.host else f"[{target.host}]"
     if target.port != (443 if target.scheme == "https" else 80):
         host_header += f":{target.port}"
     request = client.build_request(
-        "GET",
+        method,
         target.url,
-        headers={
-            "Host": host_header,
-            "Accept": "video/*, audio/*, */*;q=0.5",
-            # The file as it is: a compressed answer inflates without bound (1.8 KB of gzip
-            # in gzip is 1 GiB of zeros), and media files are compressed already.
-            "Accept-Encoding": "identity",
-            "User-Agent": "aitasks-fetcher/1",
-        },
+        headers={"Host": host_header, **headers},
+        content=content,
         extensions={"sni_hostname": target.host},
     )
     # Connect to the address that was checked; Host and TLS name stay those of the URL.

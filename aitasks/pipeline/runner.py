@@ -27,6 +27,8 @@ class Job:
     max_duration_s: float = 4 * 3600
     # A video stored by this service: read it in place instead of downloading `url`.
     local_file: Path | None = None
+    # Stop after language identification (whisper-asr-webservice's /detect-language).
+    detect_only: bool = False
     fetch_policy: fetch.FetchPolicy = field(default_factory=fetch.FetchPolicy.from_settings)
 
 
@@ -37,10 +39,14 @@ class Outcome:
     speech_detected: bool
     duration_ms: int
     language_detection: list[dict[str, object]] = field(default_factory=list)
+    words: list[transcribe.TimedWord] = field(default_factory=list)
 
-    def to_result(self) -> dict[str, Any]:
-        """What the task stores; the API formats it (see Task.to_dict)."""
+    def to_result(self, with_words: bool = False) -> dict[str, Any]:
+        """What the task stores; the API formats it (see Task.to_dict). Word timings only when
+        a client asked for them (OpenAI's verbose_json): they are most of the size."""
+        words = {"words": [[word.start_ms, word.end_ms, word.text] for word in self.words]} if with_words else {}
         return {
+            **words,
             "cues": [cue.to_dict() for cue in self.cues],
             "languages": self.languages,
             "speech_detected": self.speech_detected,
@@ -86,6 +92,10 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
     else:
         spoken_plan = language.plan(engine, samples, regions)
     spoken = [_b_code(code) for code in spoken_plan.spoken()]
+    if job.detect_only:
+        return Outcome(
+            [], spoken, speech_detected=True, duration_ms=duration_ms, language_detection=spoken_plan.report()
+        )
     plans = {code: translate.plan(_b_code(code), job.subtitles_language) for code in spoken_plan.spoken()}
 
     report(STAGE_START["transcription"], "transcription")
@@ -129,6 +139,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
         speech_detected=bool(cues),
         duration_ms=duration_ms,
         language_detection=spoken_plan.report(),
+        words=words,
     )
 
 

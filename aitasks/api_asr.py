@@ -1,0 +1,188 @@
+"""whisper-asr-webservice-compatible API: POST /asr and POST /detect-language, as Bazarr's
+Whisper provider (and Jellyfin plugins, speakr) call them: query parameters, the audio in a
+multipart field `audio_file`, with `encode=false` raw 16 kHz mono 16-bit PCM.
+
+Those clients often send no API key: AITASKS_ASR_API_USER names the account that keyless
+requests run as; unset, they get 401. A key (`Bearer` or `APIKey`) always works.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import languages, transcripts, uploaded_media, uploads, work
+from .api import error
+from .auth import authenticate_bearer
+from .pipeline.errors import PipelineError
+
+# /detect-language looks at the start of the file (whisper-asr-webservice: the first 30 s; our
+# language identification spreads its windows over what it gets).
+DETECT_SECONDS = 600
+
+
+def _boolean(value: str) -> bool | None:
+    return {"true": True, "1": True, "false": False, "0": False, "": None}.get(value.strip().lower(), None)
+
+
+class BooleanParam(forms.CharField):
+    def __init__(self, default: bool) -> None:
+        super().__init__(required=False)
+        self.default = default
+
+    def clean(self, value: Any) -> bool:
+        text = super().clean(value)
+        if text.strip().lower() not in ("true", "1", "false", "0", ""):
+            raise forms.ValidationError("must be true or false")
+        parsed = _boolean(text)
+        return self.default if parsed is None else parsed
+
+
+class AsrQuery(forms.Form):
+    task = forms.ChoiceField(choices=[("transcribe", "transcribe"), ("translate", "translate")], required=False)
+    language = forms.CharField(max_length=8, required=False)
+    output = forms.ChoiceField(choices=[(name, name) for name in transcripts.ASR_OUTPUTS], required=False)
+    encode = BooleanParam(default=True)
+    word_timestamps = BooleanParam(default=False)
+    vad_filter = BooleanParam(default=False)
+    initial_prompt = forms.CharField(max_length=4000, required=False)
+
+    def clean_language(self) -> str:
+        code = self.cleaned_data["language"].strip().lower()
+        if not code:
+            return ""
+        language = languages.from_whisper(code)
+        if language is None:
+            raise forms.ValidationError(f"unsupported language {code!r}: use a Whisper code such as 'en'")
+        return language.code
+
+
+class DetectQuery(forms.Form):
+    encode = BooleanParam(default=True)
+
+
+def _account(request: HttpRequest) -> Any | None:
+    api_key = authenticate_bearer(request)
+    if api_key is not None:
+        return api_key.user
+    if request.headers.get("Authorization") or not settings.AITASKS_ASR_API_USER:
+        return None
+    return get_user_model().objects.filter(username=settings.AITASKS_ASR_API_USER, is_active=True).first()
+
+
+def _checked(request: HttpRequest, form_class: type[forms.Form]) -> tuple[Any, Any, forms.Form] | HttpResponse:
+    if request.method != "POST":
+        response = error(f"method {request.method} not allowed", status=405)
+        response["Allow"] = "POST"
+        return response
+    user = _account(request)
+    if user is None:
+        response = error("invalid or missing API key", status=401)
+        response["WWW-Authenticate"] = "Bearer"
+        return response
+    form = form_class(request.GET)
+    if not form.is_valid():
+        field, messages = next(iter(form.errors.items()))
+        return error(f"{field}: {messages[0]}")
+    # The upload handler (aitasks.uploads) takes the file from this account, up to its limit.
+    request.user = user
+    files = request.FILES
+    if refused := uploads.refusal(request):
+        return error(f"audio_file: {refused}")
+    upload = files.get("audio_file")
+    if upload is None:
+        return error("audio_file: send the audio as a multipart file named audio_file")
+    if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
+        return error(f"audio_file: larger than {settings.AITASKS_MAX_UPLOAD_MB} MB")
+    return user, upload, form
+
+
+def _run(user: Any, upload: Any, encode: bool, max_pcm_seconds: float | None, **fields: Any) -> Any:
+    """The finished task, or the error response."""
+    try:
+        task, duration_ms = uploaded_media.submit_file(
+            user,
+            upload.chunks(),
+            upload.name or "audio_file",
+            raw_pcm=not encode,
+            max_pcm_seconds=max_pcm_seconds,
+            **fields,
+        )
+    except PipelineError as problem:
+        return error(f"audio_file: {problem}")
+    except work.QueueFull as problem:
+        return error(str(problem), status=429)
+    if not uploaded_media.wait(task, duration_ms):
+        return error(f"still running: the task goes on as {task.pk} (GET /streaming/ai/tasks/{task.pk})", status=504)
+    if task.status != "SUCCESS":
+        return error(task.error or "the task was cancelled")
+    return task
+
+
+@csrf_exempt
+def asr(request: HttpRequest) -> HttpResponse:
+    checked = _checked(request, AsrQuery)
+    if isinstance(checked, HttpResponse):
+        return checked
+    user, upload, form = checked
+    data = form.cleaned_data
+    translate = data["task"] == "translate"
+    options: dict[str, Any] = {"api": "asr", "task": data["task"] or "transcribe"}
+    if data["word_timestamps"]:
+        options["words"] = True
+    if data["initial_prompt"]:
+        options["prompt"] = data["initial_prompt"]
+    task = _run(
+        user,
+        upload,
+        data["encode"],
+        None,
+        audio_language=data["language"],
+        subtitles_language="eng" if translate else "",
+        client_user_id="asr",
+        options=options,
+    )
+    if isinstance(task, HttpResponse):
+        return task
+    output = data["output"] or "txt"
+    body = transcripts.asr_response(task, output, with_words=data["word_timestamps"])
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Asr-Engine"] = "aitasks"
+    response["Content-Disposition"] = f'attachment; filename="{quote(upload.name or "audio")}.{output}"'
+    response["x-aitasks-task-id"] = str(task.pk)
+    return response
+
+
+@csrf_exempt
+def detect_language(request: HttpRequest) -> HttpResponse:
+    checked = _checked(request, DetectQuery)
+    if isinstance(checked, HttpResponse):
+        return checked
+    user, upload, form = checked
+    task = _run(
+        user,
+        upload,
+        form.cleaned_data["encode"],
+        DETECT_SECONDS,
+        client_user_id="asr",
+        options={"api": "asr", "detect_only": True},
+    )
+    if isinstance(task, HttpResponse):
+        return task
+    detected = (task.result or {}).get("language_detection") or []
+    if not detected:
+        return error("no speech detected")
+    language = languages.get(detected[0]["language"])
+    return JsonResponse(
+        {
+            "detected_language": language.name.lower(),
+            "language_code": language.whisper_code,
+            "confidence": detected[0].get("confidence"),
+        }
+    )
