@@ -6,18 +6,21 @@ times let `subtitles.py` rebuild cues (batched segments run up to 30 s).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import safeguards
 from .base import EngineError, Segment, Word
 from .model_files import model_directory
 
 logger = logging.getLogger(__name__)
+SAMPLE_RATE = 16_000
 
 
 class FasterWhisperEngine:
@@ -112,6 +115,7 @@ class FasterWhisperEngine:
     def transcribe(
         self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
     ) -> Iterator[Segment]:
+        """Batched decoding, then Whisper's safeguards window by window (see safeguards.py)."""
         if not clips:
             return
         segments, _info = self._batched.transcribe(
@@ -125,13 +129,85 @@ class FasterWhisperEngine:
             clip_timestamps=[{"start": start, "end": end} for start, end in clips],
             condition_on_previous_text=False,
         )
+        for clip, decoded in _by_clip(segments, clips, self._whisper.frames_per_second):
+            yield from self._checked(samples, clip, decoded, language, task)
+
+    def _checked(
+        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
+    ) -> Iterator[Segment]:
+        """One window's segments, decoded again when they loop or are improbable; phantoms out."""
+        words = [word.word for segment in decoded for word in (segment.words or ())]
+        text = "".join(segment.text for segment in decoded)
+        avg_logprob = min((segment.avg_logprob for segment in decoded), default=0.0)
+        no_speech_prob = max((segment.no_speech_prob for segment in decoded), default=0.0)
+        verdict = safeguards.judge(text, words, avg_logprob, no_speech_prob)
+        if verdict is safeguards.Verdict.NOT_SPEECH:
+            return
+        if verdict is safeguards.Verdict.DECODE_AGAIN:
+            logger.info("window %.1f-%.1f s decoded again (%s)", clip[0], clip[1], text[:80])
+            decoded = self._sequential(samples, clip, language, task)
+        for segment in decoded:
+            kept = [word for word in (segment.words or ()) if word.word.strip()]
+            if safeguards.is_phantom(segment.text) and safeguards.sounds_unlike_speech(
+                segment.no_speech_prob, [word.probability for word in kept]
+            ):
+                logger.info("phantom text dropped at %.1f s: %r", segment.start, segment.text)
+                continue
+            kept = safeguards.collapse_repeats(kept, lambda word: word.word)  # the last resort
+            if not kept:
+                continue
+            words_out = tuple(Word(_ms(w.start), _ms(w.end), w.word, float(w.probability)) for w in kept)
+            yield Segment(words_out[0].start_ms, words_out[-1].end_ms, "".join(w.text for w in words_out), words_out)
+
+    def _sequential(self, samples: np.ndarray, clip: tuple[float, float], language: str, task: str) -> list[Any]:
+        """The window through Whisper's sequential decoder, with its temperature fallback and
+        compression-ratio, log-probability and no-speech checks; times shifted to the file."""
+        first, last = (int(round(edge * SAMPLE_RATE)) for edge in clip)
+        segments, _info = self._whisper.transcribe(
+            samples[first:last],
+            language=language,
+            task=task,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            vad_filter=False,
+            condition_on_previous_text=False,
+        )
+        offset = first / SAMPLE_RATE
+        shifted = []
         for segment in segments:
-            words = tuple(
-                Word(_ms(word.start), _ms(word.end), word.word, float(word.probability))
+            words = [
+                dataclasses.replace(word, start=word.start + offset, end=word.end + offset)
                 for word in (segment.words or ())
-                if word.word.strip()
+            ]
+            shifted.append(
+                dataclasses.replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
             )
-            yield Segment(_ms(segment.start), _ms(segment.end), segment.text, words)
+        return shifted
+
+
+def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_per_second: int) -> Iterator[tuple]:
+    """(clip, its segments) in clip order, as the batched decoder produces them.
+
+    The batched decoder marks each segment with its clip's start (`seek`, in frames), computed
+    as here from the clip start in samples.
+    """
+    by_seek = {
+        int(int(start * SAMPLE_RATE) / SAMPLE_RATE * frames_per_second): index
+        for index, (start, _end) in enumerate(clips)
+    }
+    current: int | None = None
+    buffered: list[Any] = []
+    for segment in segments:
+        index = by_seek.get(segment.seek)
+        if index is None:  # not one of ours: keep it with the window it falls in
+            index = next((i for i, (start, end) in enumerate(clips) if start <= segment.start < end), current or 0)
+        if current is not None and index != current:
+            yield clips[current], buffered
+            buffered = []
+        current = index
+        buffered.append(segment)
+    if current is not None:
+        yield clips[current], buffered
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:

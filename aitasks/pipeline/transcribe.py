@@ -10,6 +10,9 @@ import numpy as np
 from ..engines.base import SpeechEngine
 from .speech import Span
 
+# Languages written without spaces between words (ISO-639-2/B).
+UNSPACED_LANGUAGES = frozenset({"chi", "jpn", "tha", "lao", "khm", "bur", "tib"})
+
 
 @dataclass(frozen=True)
 class TimedWord:
@@ -35,8 +38,13 @@ def transcribe(
     total_ms = max(1.0, (windows[-1].end_s - windows[0].start_s) * 1000)
     first_ms = windows[0].start_s * 1000
     words: list[TimedWord] = []
+    spaced = text_language not in UNSPACED_LANGUAGES
     for segment in engine.transcribe(samples, clips, whisper_language, task):
-        words.extend(TimedWord(word.start_ms, word.end_ms, word.text, text_language) for word in segment.words)
+        for index, word in enumerate(segment.words):
+            text = word.text
+            if index == 0 and spaced and not text[:1].isspace():
+                text = " " + text  # a segment starts a new word, even where the model left out the space
+            words.append(TimedWord(word.start_ms, word.end_ms, text, text_language))
         if on_progress:
             on_progress(min(1.0, (segment.end_ms - first_ms) / total_ms))
     words.sort(key=lambda word: word.start_ms)
