@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import languages
 from ..engines import get_engine
-from . import audio, fetch, language, speech, subtitles, transcribe, translate
+from . import audio, fetch, language, script, speech, subtitles, transcribe, translate
 
 # Progress (percent) at which each stage starts; transcription takes the lion's share.
 STAGE_START = {"download": 1, "audio": 20, "speech": 30, "language": 35, "transcription": 40, "subtitles": 95}
@@ -28,6 +28,7 @@ class Job:
     # A video stored by this service: read it in place instead of downloading `url`.
     local_file: Path | None = None
     fetch_policy: fetch.FetchPolicy = field(default_factory=fetch.FetchPolicy.from_settings)
+    chinese_script: str = field(default_factory=lambda: _setting("AITASKS_CHINESE_SCRIPT", "simplified"))
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
         words.extend(heard)
         done_s += own_s
     words.sort(key=lambda word: word.start_ms)
+    words = script.one_script(words, job.chinese_script)
 
     report(STAGE_START["subtitles"], "subtitles")
     cues = subtitles.build_cues(words)
@@ -130,6 +132,12 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
         duration_ms=duration_ms,
         language_detection=spoken_plan.report(),
     )
+
+
+def _setting(name: str, default: str) -> str:
+    from django.conf import settings
+
+    return getattr(settings, name, default)
 
 
 def _b_code(whisper_code: str) -> str:
