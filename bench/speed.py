@@ -27,7 +27,15 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = ROOT.parent / "shared" / "speech"
+# ../shared/speech beside the checkout, or two levels up from a worktree (../../shared/speech).
+SPEECH = next(
+    (
+        folder
+        for folder in (ROOT.parent / "shared" / "speech", ROOT.parent.parent / "shared" / "speech")
+        if folder.is_dir()
+    ),
+    ROOT.parent / "shared" / "speech",
+)
 MANIFEST = SPEECH / "manifest.tsv"
 DEFAULT_AUDIO = SPEECH / "derived" / "ljspeech_LJ001-0001-0032_concat.flac"
 VARIANTS = ("pipeline", "plain")
