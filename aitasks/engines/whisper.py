@@ -21,6 +21,8 @@ from .model_files import model_directory
 
 logger = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
+TOKENS_PER_SECOND = 15
+MAX_NEW_TOKENS = 220  # Whisper's limit is 448 tokens, prompt included
 
 
 class FasterWhisperEngine:
@@ -171,6 +173,9 @@ class FasterWhisperEngine:
             word_timestamps=True,
             vad_filter=False,
             condition_on_previous_text=False,
+            # Room for fast speech (CJK writes ~10 tokens a second), not for a 224-token loop at
+            # every temperature: a loop costs its window a few short tries, not minutes.
+            max_new_tokens=min(MAX_NEW_TOKENS, int(TOKENS_PER_SECOND * (last - first) / SAMPLE_RATE) + 24),
         )
         offset = first / SAMPLE_RATE
         shifted = []
