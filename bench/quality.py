@@ -149,7 +149,7 @@ class Plain:
 
         self.saved = saved
         self.results: dict[str, dict] = json.loads(saved.read_text()) if saved and saved.exists() else {}
-        self.reused = bool(self.results)
+        self.reused = set(self.results)
         self.model = None
 
     def run(self, name: str, samples: np.ndarray) -> dict:
@@ -172,12 +172,13 @@ class Plain:
             "segments": sum(1 for text in texts if text),
             "process_s": time.perf_counter() - started,
         }
+        self.save()
         return self.results[name]
 
     def save(self) -> None:
         import json
 
-        if self.saved and not self.reused:
+        if self.saved:
             self.saved.write_text(json.dumps(self.results, ensure_ascii=False))
 
 
@@ -290,8 +291,9 @@ def main() -> None:
         server.close()
         plain.save()
 
-    if plain.reused:
-        print(f"\nNOTE: plain faster-whisper's results reused from {args.plain_json} (not measured in this run)")
+    reused = plain.reused & {result.name for result in results + silent}
+    if reused:
+        print(f"\nNOTE: plain faster-whisper's results for {len(reused)} files reused from {args.plain_json}")
     print_table(results)
     print_comparison([result for result in results if result.speech], [r for r in results if not r.speech] + silent)
     print_summary([result for result in results if result.speech])

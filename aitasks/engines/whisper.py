@@ -146,7 +146,15 @@ class FasterWhisperEngine:
         if verdict is safeguards.Verdict.NOT_SPEECH:
             return
         if verdict is safeguards.Verdict.DECODE_AGAIN:
-            logger.info("window %.1f-%.1f s decoded again (%s)", clip[0], clip[1], text[:80])
+            logger.info(
+                "window %.1f-%.1f s decoded again (compression %.2f, log-prob %.2f, no-speech %.2f): %s",
+                clip[0],
+                clip[1],
+                safeguards.compression_ratio(text),
+                avg_logprob,
+                no_speech_prob,
+                text[:80],
+            )
             decoded = self._sequential(samples, clip, language, task)
         for segment in decoded:
             kept = [word for word in (segment.words or ()) if word.word.strip()]
