@@ -264,7 +264,12 @@ def main() -> None:
                 plain=plain_result,
             )
             results.append(result)
-            print(f"  done {row['file']} in {elapsed:.1f} s", flush=True)
+            print(
+                f"  done {row['file']} in {elapsed:.1f} s (plain {plain_result.get('process_s', 0):.1f} s): "
+                f"ours {percent(result.error)} {','.join(result.detected) or '-'}, plain {percent(result.plain_error)} "
+                f"{plain_result['language']}, loops {result.loops}/{plain_result['loops']}, cues {len(result.cues)}",
+                flush=True,
+            )
 
         silent: list[Result] = []
         for name, samples in no_speech_clips().items():
