@@ -96,19 +96,24 @@ def is_stereo(path: Path) -> bool:
         return container.streams.audio[0].codec_context.channels > 1
 
 
-def selected_rows(pattern: str) -> list[dict[str, str]]:
+def matches(name: str, patterns: list[str]) -> bool:
+    return not patterns or any(fnmatch.fnmatch(name, f"*{pattern}*") for pattern in patterns)
+
+
+def selected_rows(patterns: list[str]) -> list[dict[str, str]]:
     """Scored files; a stereo original whose channels have derived files of their own is left out."""
     manifest = read_manifest()
     derived_from = " ".join(row["source"] for row in manifest if row["source"].startswith("derived:"))
     rows = []
     for row in manifest:
-        if pattern and not fnmatch.fnmatch(row["file"], f"*{pattern}*"):
+        if not matches(row["file"], patterns):
             continue
         if row["source"] in derived_from and is_stereo(SPEECH / row["file"]):
             print(f"skipped {row['file']}: stereo original (its derived left/right files are scored)")
             continue
         rows.append(row)
-    return rows
+    # In the order of the patterns given (the most wanted first), then the manifest's.
+    return sorted(rows, key=lambda row: next((i for i, p in enumerate(patterns) if matches(row["file"], [p])), 0))
 
 
 def no_speech_clips(seconds: float = 8.0) -> dict[str, np.ndarray]:
@@ -201,7 +206,17 @@ def percent(value: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="run only the files whose path contains this (glob) pattern")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run only the files whose path contains this (glob) pattern; repeatable",
+    )
+    parser.add_argument(
+        "--plain-on-non-speech",
+        action="store_true",
+        help="run plain faster-whisper on the non-speech files too (slow: it decodes every 30 s of music)",
+    )
     parser.add_argument("--max-seconds", type=float, default=300.0, help="skip longer files, with a note")
     parser.add_argument("--plain-json", type=Path, help="reuse (or save) plain faster-whisper's results here")
     args = parser.parse_args()
@@ -234,10 +249,10 @@ def main() -> None:
             character_rate = is_character_language(iso[0])
             text = subtitles.full_text(outcome.cues)
             scoring_language = iso[0] if len(iso) == 1 else ""
-            plain_result = dict(plain.run(row["file"], samples))
+            plain_result = dict(plain.run(row["file"], samples)) if speech or args.plain_on_non_speech else {}
             if scored:
                 plain_result["error"] = error_rate(row["reference"], plain_result["text"], scoring_language)
-            plain_result["loops"] = loops_in(plain_result["text"], scoring_language)
+            plain_result["loops"] = loops_in(plain_result.get("text", ""), scoring_language)
             result = Result(
                 name=row["file"],
                 expected=[b_code(code) for code in iso] if speech else [],
@@ -267,16 +282,16 @@ def main() -> None:
             print(
                 f"  done {row['file']} in {elapsed:.1f} s (plain {plain_result.get('process_s', 0):.1f} s): "
                 f"ours {percent(result.error)} {','.join(result.detected) or '-'}, plain {percent(result.plain_error)} "
-                f"{plain_result['language']}, loops {result.loops}/{plain_result['loops']}, cues {len(result.cues)}",
+                f"{plain_result.get('language', '-')}, loops {result.loops}/{plain_result['loops']}, cues {len(result.cues)}",
                 flush=True,
             )
 
         silent: list[Result] = []
         for name, samples in no_speech_clips().items():
-            if args.only and not fnmatch.fnmatch(name, f"*{args.only}*"):
+            if not matches(name, args.only):
                 continue
             outcome, elapsed = run_one(server, folder, name, samples)
-            plain_result = dict(plain.run(name, samples))
+            plain_result = dict(plain.run(name, samples)) if args.plain_on_non_speech else {}
             silent.append(
                 Result(
                     name,
@@ -373,10 +388,12 @@ def print_comparison(speech: list[Result], non_speech: list[Result]) -> None:
             print(f"    {r.name}: {r.text}")
     cues = sum(len(r.cues) for r in non_speech)
     detected = sum(r.speech_detected for r in non_speech)
-    plain_segments = sum(r.plain.get("segments", 0) for r in non_speech)
+    plain_runs = [r for r in non_speech if r.plain]
+    plain_segments = sum(r.plain.get("segments", 0) for r in plain_runs)
+    plain_note = f"; plain wrote {plain_segments} segments on {len(plain_runs)}" if plain_runs else ""
     print(
         f"  cues on {len(non_speech)} non-speech files: ours {cues}, speech_detected on {detected} "
-        f"(target 0: {verdict(cues == 0 and detected == 0)}); plain wrote {plain_segments} segments"
+        f"(target 0: {verdict(cues == 0 and detected == 0)}){plain_note}"
     )
     for r in non_speech:
         if r.cues or r.speech_detected:
@@ -486,7 +503,8 @@ def print_no_speech(results: list[Result]) -> None:
         texts = " | ".join(cue.text for cue in result.cues)
         print(
             f"  {result.name:<24} {result.duration_s:.0f} s: speech_detected={result.speech_detected}, "
-            f"cues={len(result.cues)} {'ok' if ok else 'FAILED'} {texts} [plain: {result.plain.get('segments', 0)}]"
+            f"cues={len(result.cues)} {'ok' if ok else 'FAILED'} {texts}"
+            + (f" [plain: {result.plain['segments']} segments]" if result.plain else "")
         )
 
 

@@ -1,7 +1,11 @@
 """faster-whisper (CTranslate2) as the speech engine.
 
 Batched inference with word timestamps: ~20x real time for base on 2 CPU cores, and the word
-times let `subtitles.py` rebuild cues (batched segments run up to 30 s).
+times let `subtitles.py` rebuild cues (batched segments run up to 30 s). Batched decoding skips
+Whisper's own checks, so each window is checked afterwards (`safeguards.py`): one that loops or
+is improbable is decoded again by the sequential decoder, with its temperature fallback and
+compression-ratio, log-probability and no-speech checks; one Whisper takes for non-speech is
+dropped; phantom phrases where no speech is heard are dropped; a surviving loop is collapsed.
 """
 
 from __future__ import annotations
