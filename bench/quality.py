@@ -388,7 +388,7 @@ def print_comparison(speech: list[Result], non_speech: list[Result]) -> None:
             print(f"    {r.name}: {r.text}")
     cues = sum(len(r.cues) for r in non_speech)
     detected = sum(r.speech_detected for r in non_speech)
-    plain_runs = [r for r in non_speech if r.plain]
+    plain_runs = [r for r in non_speech if "segments" in r.plain]
     plain_segments = sum(r.plain.get("segments", 0) for r in plain_runs)
     plain_note = f"; plain wrote {plain_segments} segments on {len(plain_runs)}" if plain_runs else ""
     print(
@@ -504,7 +504,7 @@ def print_no_speech(results: list[Result]) -> None:
         print(
             f"  {result.name:<24} {result.duration_s:.0f} s: speech_detected={result.speech_detected}, "
             f"cues={len(result.cues)} {'ok' if ok else 'FAILED'} {texts}"
-            + (f" [plain: {result.plain['segments']} segments]" if result.plain else "")
+            + (f" [plain: {result.plain['segments']} segments]" if 'segments' in result.plain else "")
         )
 
 

@@ -32,6 +32,12 @@ MIN_REPEATS = 4
 # Below this mean word probability, or above this no-speech probability, Whisper is not
 # hearing words: a phantom phrase there is dropped.
 PHANTOM_WORD_PROBABILITY = 0.6
+# Whisper sometimes stops after the first of several utterances in a window, or skips one in the
+# middle (batched or not). The pipeline hands the engine speech with the pauses left out, so this
+# much of a window without a word is speech never heard: it is decoded on its own, in at most
+# UNHEARD_ROUNDS rounds per window.
+UNHEARD_S = 2.5
+UNHEARD_ROUNDS = 2
 PHANTOM_NO_SPEECH = 0.2
 
 T = TypeVar("T")
@@ -101,6 +107,19 @@ def collapse_repeats(items: Sequence[T], text: Callable[[T], str]) -> list[T]:
     for start, size, repeats in repeated_runs(tokens):
         dropped.update(range(start + size, start + size * repeats))
     return [item for index, item in enumerate(kept_items) if index not in dropped]
+
+
+def unheard(clip: tuple[float, float], words: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Stretches of `clip` (seconds) longer than UNHEARD_S where none of `words` (start, end) is."""
+    gaps = []
+    position = clip[0]
+    for start, end in sorted(words):
+        if start - position > UNHEARD_S:
+            gaps.append((position, start))
+        position = max(position, end)
+    if clip[1] - position > UNHEARD_S:
+        gaps.append((position, clip[1]))
+    return gaps
 
 
 def judge(text: str, words: Sequence[str], avg_logprob: float, no_speech_prob: float) -> Verdict:

@@ -136,7 +136,37 @@ class FasterWhisperEngine:
             condition_on_previous_text=False,
         )
         for clip, decoded in _by_clip(segments, clips, self._whisper.frames_per_second):
-            yield from self._checked(samples, clip, decoded, language, task)
+            yield from self._heard(samples, clip, decoded, language, task)
+
+    def _heard(
+        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
+    ) -> Iterator[Segment]:
+        """The window's checked words, and those of the stretches Whisper passed over (it may stop
+        after the first of several utterances, or skip one), each decoded on its own."""
+        segments = list(self._checked(samples, clip, decoded, language, task))
+        tried: set[tuple[float, float]] = set()
+        for _round in range(safeguards.UNHEARD_ROUNDS):
+            times = [(word.start_ms / 1000, word.end_ms / 1000) for segment in segments for word in segment.words]
+            gaps = [gap for gap in safeguards.unheard(clip, times) if gap not in tried]
+            if not gaps:
+                break
+            tried.update(gaps)
+            logger.info("window %.1f-%.1f s: %d stretches without words decoded on their own", *clip, len(gaps))
+            again, _info = self._batched.transcribe(
+                samples,
+                language=language,
+                task=task,
+                beam_size=self.beam_size,
+                batch_size=self.batch_size,
+                word_timestamps=True,
+                vad_filter=False,
+                clip_timestamps=[{"start": start, "end": end} for start, end in gaps],
+                condition_on_previous_text=False,
+            )
+            for gap, gap_decoded in _by_clip(again, gaps, self._whisper.frames_per_second):
+                segments.extend(self._checked(samples, gap, gap_decoded, language, task))
+            segments.sort(key=lambda segment: segment.start_ms)
+        yield from segments
 
     def _checked(
         self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
@@ -148,6 +178,7 @@ class FasterWhisperEngine:
         no_speech_prob = max((segment.no_speech_prob for segment in decoded), default=0.0)
         verdict = safeguards.judge(text, words, avg_logprob, no_speech_prob)
         if verdict is safeguards.Verdict.NOT_SPEECH:
+            logger.info("window %.1f-%.1f s taken for non-speech: %s", clip[0], clip[1], text[:80])
             return
         if verdict is safeguards.Verdict.DECODE_AGAIN:
             logger.info(

@@ -112,6 +112,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
             text_language=plan.whisper_output,
             task=plan.whisper_task,
             on_progress=on_progress,
+            regions=[span for span, span_code in spoken_plan.regions if span_code == code],
         )
         if plan.text_translator is not None:
             report(STAGE_START["transcription"] + int(share * (base + own_s) / total_s), "translation")
