@@ -15,6 +15,7 @@ from aitasks.engines.safeguards import (
     judge,
     repeated_runs,
     sounds_unlike_speech,
+    unheard,
 )
 
 # (text, avg_logprob, no_speech_prob) of one window each, as recorded.
@@ -92,3 +93,12 @@ def test_a_phantom_is_dropped_only_where_whisper_hears_no_speech() -> None:
     assert sounds_unlike_speech(0.05, [0.31, 0.42])
     assert sounds_unlike_speech(0.45, [0.9, 0.95])
     assert not sounds_unlike_speech(0.02, [0.97, 0.99])
+
+
+def test_stretches_without_words_are_found_at_the_end_and_in_the_middle() -> None:
+    # Recorded on 27 s of FLEURS (one window, three speakers): the batched decoder wrote the first
+    # sentence (words 7.7-14.9 s) and stopped; another window skipped its middle sentence.
+    assert unheard((7.7, 30.8), [(7.7, 8.1), (8.1, 14.9)]) == [(14.9, 30.8)]
+    assert unheard((0.0, 20.0), [(0.2, 5.0), (11.0, 19.5)]) == [(5.0, 11.0)]
+    assert unheard((0.0, 20.0), [(0.2, 5.0), (6.5, 19.5)]) == []  # a short pause is not speech passed over
+    assert unheard((0.0, 6.0), []) == [(0.0, 6.0)]
