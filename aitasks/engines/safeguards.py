@@ -145,9 +145,8 @@ PHANTOM_PHRASES = frozenset(
         "you", "thank you", "thank you very much", "thank you so much", "thanks", "thanks for watching",
         "thank you for watching", "thank you so much for watching", "thanks for watching and see you next time",
         "please subscribe", "please subscribe to my channel", "like and subscribe", "subscribe",
-        "see you next time", "see you in the next video", "bye", "bye bye", "the end", "so", "okay", "oh",
-        "hmm", "um", "uh", "ah", "ha", "ha ha", "ha ha ha", "haha", "hahaha", "music", "applause",
-        "laughter", "silence", "i'm sorry", "i don't know",
+        "see you next time", "see you in the next video", "bye", "bye bye", "the end",
+        "ha", "ha ha", "ha ha ha", "haha", "hahaha", "music", "applause", "laughter", "silence",
         # German
         "vielen dank", "danke", "danke schön", "vielen dank fürs zuschauen", "danke fürs zuschauen",
         "bis zum nächsten mal", "tschüss", "untertitel im auftrag des zdf für funk 2017",
