@@ -2,6 +2,8 @@
 
 Speech regions are then grouped into decoding windows of at most 30 s, Whisper's input size;
 silence, music and noise outside the regions never reach the model, so they produce no cues.
+The model hears a window's regions one after the other, the pauses between them left out
+(transcribe.py maps the word times back).
 """
 
 from __future__ import annotations
