@@ -147,6 +147,7 @@ PHANTOM_PHRASES = frozenset(
         "please subscribe", "please subscribe to my channel", "like and subscribe", "subscribe",
         "see you next time", "see you in the next video", "bye", "bye bye", "the end",
         "ha", "ha ha", "ha ha ha", "haha", "hahaha", "music", "applause", "laughter", "silence",
+        "i'm sorry", "i don't know", "i don't know what that is",
         # German
         "vielen dank", "danke", "danke schön", "vielen dank fürs zuschauen", "danke fürs zuschauen",
         "bis zum nächsten mal", "tschüss", "untertitel im auftrag des zdf für funk 2017",

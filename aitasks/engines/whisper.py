@@ -145,7 +145,9 @@ class FasterWhisperEngine:
         after the first of several utterances, or skip one), each decoded on its own."""
         segments = list(self._checked(samples, clip, decoded, language, task))
         tried: set[tuple[float, float]] = set()
-        for _round in range(safeguards.UNHEARD_ROUNDS):
+        # A window with no word at all is one Whisper heard no speech in: the same audio again
+        # would give the same answer.
+        for _round in range(safeguards.UNHEARD_ROUNDS if segments else 0):
             times = [(word.start_ms / 1000, word.end_ms / 1000) for segment in segments for word in segment.words]
             gaps = [gap for gap in safeguards.unheard(clip, times) if gap not in tried]
             if not gaps:
@@ -166,7 +168,12 @@ class FasterWhisperEngine:
             for gap, gap_decoded in _by_clip(again, gaps, self._whisper.frames_per_second):
                 segments.extend(self._checked(samples, gap, gap_decoded, language, task))
             segments.sort(key=lambda segment: segment.start_ms)
-        yield from segments
+        # The last resort, over the whole window: a run that survived the fallback is cut to one copy.
+        kept = {id(word) for word in safeguards.collapse_repeats([w for s in segments for w in s.words], _text)}
+        for segment in segments:
+            words = tuple(word for word in segment.words if id(word) in kept)
+            if words:
+                yield Segment(words[0].start_ms, words[-1].end_ms, "".join(word.text for word in words), words)
 
     def _checked(
         self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
@@ -193,12 +200,18 @@ class FasterWhisperEngine:
             decoded = self._sequential(samples, clip, language, task)
         for segment in decoded:
             kept = [word for word in (segment.words or ()) if word.word.strip()]
-            if safeguards.is_phantom(segment.text) and safeguards.sounds_unlike_speech(
-                segment.no_speech_prob, [word.probability for word in kept]
-            ):
+            unlike_speech = safeguards.sounds_unlike_speech(segment.no_speech_prob, [w.probability for w in kept])
+            if unlike_speech and safeguards.is_phantom(segment.text):
                 logger.info("phantom text dropped at %.1f s: %r", segment.start, segment.text)
                 continue
-            kept = safeguards.collapse_repeats(kept, lambda word: word.word)  # the last resort
+            if (
+                unlike_speech
+                and verdict is safeguards.Verdict.DECODE_AGAIN
+                and segment.avg_logprob < safeguards.LOG_PROB_THRESHOLD
+            ):
+                # Improbable at every temperature, and not heard as speech: invented.
+                logger.info("improbable text dropped at %.1f s: %r", segment.start, segment.text)
+                continue
             if not kept:
                 continue
             words_out = tuple(Word(_ms(w.start), _ms(w.end), w.word, float(w.probability)) for w in kept)
@@ -256,6 +269,10 @@ def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_p
         buffered.append(segment)
     if current is not None:
         yield clips[current], buffered
+
+
+def _text(word: Word) -> str:
+    return word.text
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
