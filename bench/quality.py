@@ -504,7 +504,7 @@ def print_no_speech(results: list[Result]) -> None:
         print(
             f"  {result.name:<24} {result.duration_s:.0f} s: speech_detected={result.speech_detected}, "
             f"cues={len(result.cues)} {'ok' if ok else 'FAILED'} {texts}"
-            + (f" [plain: {result.plain['segments']} segments]" if 'segments' in result.plain else "")
+            + (f" [plain: {result.plain['segments']} segments]" if "segments" in result.plain else "")
         )
 
 
