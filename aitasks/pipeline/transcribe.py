@@ -12,6 +12,8 @@ from ..engines.base import SpeechEngine
 from .audio import SAMPLE_RATE
 from .speech import Span
 
+# Of each pause between speech regions in a window, the model hears this much.
+KEEP_PAUSE_S = 0.5
 # Languages written without spaces between words (ISO-639-2/B).
 UNSPACED_LANGUAGES = frozenset({"chi", "jpn", "tha", "lao", "khm", "bur", "tib"})
 
@@ -80,9 +82,14 @@ class Timeline:
         for window in windows:
             inside = [r for r in regions or () if r.start >= window.start and r.end <= window.end] or [window]
             first = len(pieces)
-            for region in inside:
-                pieces.append((position, region.start, region.end - region.start))
-                position += region.end - region.start
+            for index, region in enumerate(inside):
+                # Up to KEEP_PAUSE_S of the pause after a region stays: a sentence end still sounds
+                # like one ("dog. Subtitles" ran together into "dog, Some titles" without it).
+                end = region.end
+                if index + 1 < len(inside):
+                    end = min(inside[index + 1].start, region.end + int(KEEP_PAUSE_S * SAMPLE_RATE))
+                pieces.append((position, region.start, end - region.start))
+                position += end - region.start
             ranges.append((first, len(pieces)))
         return cls(pieces, ranges, [joined for joined, _start, _length in pieces])
 
