@@ -1,17 +1,23 @@
-"""Issue 4's quality bench: our pipeline on real recordings, language detected (no audio_language).
+"""Issues 4 and 10's quality bench: our pipeline against plain faster-whisper on real recordings.
 
-Every file of ../shared/speech/manifest.tsv with a human or test-expected reference (stereo
-originals left out for their derived left/right channels) is muxed into an MP4, served over
-HTTP from 127.0.0.1 and run through the whole pipeline, as a task would be. The code-switching
-clip (faster-whisper/multilingual.mp3, English then German) runs too; its reference is a tiny
-model's output, so its WER is shown but kept out of the means. Then three synthetic clips
-with no speech (silence, white noise, a melody of sine tones) must give no speech and no cues.
+Every file of ../shared/speech/manifest.tsv (stereo originals left out for their derived
+left/right channels) is muxed into an MP4, served over HTTP from 127.0.0.1 and run through the
+whole pipeline with the language detected, as a task would be; in the same run, the same audio
+goes through plain faster-whisper with its defaults (`WhisperModel(...).transcribe(audio)`:
+beam 5, temperature fallback, no VAD) on the same model. Files with a human or test-expected
+reference are scored (WER, CER for zh/ja/ko); the code-switching clip's reference is a tiny
+model's output, so its WER is shown but kept out of the means; files without a reference count
+for loops and language only; the non-speech files (music, noise, a dog) and synthetic clips
+(silence, white noise, a melody, laughter, applause) must give no speech and no cues.
 
-    .venv/bin/python bench/quality.py [--only PATTERN] [--max-seconds 300]
+    .venv/bin/python bench/quality.py [--only PATTERN] [--max-seconds 300] [--plain-json PATH]
 
-Prints a table per file (expected and detected languages, WER or CER for zh/ja/ko, cues, cues
-within the subtitle rules, RTF), the summary against the targets, the code-switching clip's
-cues, and the no-speech checks.
+Prints a table per file (expected and detected languages, ours and plain; WER/CER ours, plain and
+the difference; repetition loops, i.e. a 1-3 word phrase said 4+ times in a row; cues and cues
+within the subtitle rules; RTF), the comparison with plain against issue 10's targets, the
+summary against issue 4's, the code-switching clip's cues and the no-speech checks.
+`--plain-json` reuses plain faster-whisper's results saved there by an earlier run (and saves
+them when the file does not exist): for quick iterations only, the table says so.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import logging
+import os
 import sys
 import tempfile
 import time
@@ -30,13 +37,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from speed import SPEECH, decode, mux, read_manifest, serve, setup_django  # noqa: E402
-from textnorm import error_rate, is_character_language  # noqa: E402
+from textnorm import error_rate, is_character_language, normalize  # noqa: E402
 
 CODE_SWITCHING = "faster-whisper/multilingual.mp3"
 LJ_SPEECH = "derived/ljspeech_LJ001-0001-0032_concat.flac"
-NO_SPEECH = ("synthetic/silence", "synthetic/white-noise", "synthetic/melody")
+NO_SPEECH = (
+    "synthetic/silence",
+    "synthetic/white-noise",
+    "synthetic/melody",
+    "synthetic/laughter",
+    "synthetic/applause",
+)
 RATE = 16_000
 TARGETS = {"lj_wer": 0.07, "other_wer": 0.15, "language_id": 0.95, "cue_rules": 0.98}
+# Issue 10: never worse than plain faster-whisper.
+MEAN_RATIO = 0.9
+WORSE_BY = 0.10
 
 
 @dataclass
@@ -56,6 +72,14 @@ class Result:
     text: str = ""
     reference: str = ""
     rule_breaks: dict = field(default_factory=dict)
+    scored: bool = True  # a human or test-expected reference
+    speech: bool = True  # False for the non-speech files
+    loops: int = 0
+    plain: dict = field(default_factory=dict)  # plain faster-whisper: text, language, error, loops, segments
+
+    @property
+    def plain_error(self) -> float | None:
+        return self.plain.get("error")
 
 
 def b_code(iso1: str) -> str:
@@ -72,21 +96,24 @@ def is_stereo(path: Path) -> bool:
         return container.streams.audio[0].codec_context.channels > 1
 
 
-def selected_rows(pattern: str) -> list[dict[str, str]]:
+def matches(name: str, patterns: list[str]) -> bool:
+    return not patterns or any(fnmatch.fnmatch(name, f"*{pattern}*") for pattern in patterns)
+
+
+def selected_rows(patterns: list[str]) -> list[dict[str, str]]:
     """Scored files; a stereo original whose channels have derived files of their own is left out."""
     manifest = read_manifest()
     derived_from = " ".join(row["source"] for row in manifest if row["source"].startswith("derived:"))
     rows = []
     for row in manifest:
-        if row["file"] != CODE_SWITCHING and row["reference_kind"] not in ("human", "test-expected"):
-            continue
-        if pattern and not fnmatch.fnmatch(row["file"], f"*{pattern}*"):
+        if not matches(row["file"], patterns):
             continue
         if row["source"] in derived_from and is_stereo(SPEECH / row["file"]):
             print(f"skipped {row['file']}: stereo original (its derived left/right files are scored)")
             continue
         rows.append(row)
-    return rows
+    # In the order of the patterns given (the most wanted first), then the manifest's.
+    return sorted(rows, key=lambda row: next((i for i, p in enumerate(patterns) if matches(row["file"], [p])), 0))
 
 
 def no_speech_clips(seconds: float = 8.0) -> dict[str, np.ndarray]:
@@ -101,11 +128,63 @@ def no_speech_clips(seconds: float = 8.0) -> dict[str, np.ndarray]:
         envelope = np.minimum(1.0, note * 50) * np.exp(-3 * note)
         frequency = notes[index % len(notes)]
         melody[start : start + RATE // 2] = 0.3 * envelope * np.sin(2 * np.pi * frequency * note)
+    from tests import media
+
     return {
         NO_SPEECH[0]: np.zeros(len(times), dtype=np.float32),
         NO_SPEECH[1]: (0.1 * generator.standard_normal(len(times))).astype(np.float32),
         NO_SPEECH[2]: melody.astype(np.float32),
+        NO_SPEECH[3]: media.laughter(seconds * 2),
+        NO_SPEECH[4]: media.applause(seconds),
     }
+
+
+def loops_in(text: str, language: str) -> int:
+    """Repetition loops: a 1-3 word phrase said 4+ times in a row (characters for zh/ja/ko)."""
+    from aitasks.engines.safeguards import repeated_runs
+
+    return len(repeated_runs(normalize(text, language)))
+
+
+class Plain:
+    """Plain faster-whisper with its defaults on the same model, in this process."""
+
+    def __init__(self, saved: Path | None) -> None:
+        import json
+
+        self.saved = saved
+        self.results: dict[str, dict] = json.loads(saved.read_text()) if saved and saved.exists() else {}
+        self.reused = set(self.results)
+        self.model = None
+
+    def run(self, name: str, samples: np.ndarray) -> dict:
+        if name in self.results:
+            return self.results[name]
+        if self.model is None:
+            from django.conf import settings
+            from faster_whisper import WhisperModel
+
+            from aitasks.engines.model_files import model_directory
+
+            directory = model_directory("base", settings.AITASKS_MODEL_CACHE_DIR)
+            self.model = WhisperModel(str(directory), device="cpu", compute_type="int8", cpu_threads=os.cpu_count())
+        started = time.perf_counter()
+        segments, info = self.model.transcribe(samples)  # defaults: beam 5, fallback, no VAD
+        texts = [segment.text.strip() for segment in segments]
+        self.results[name] = {
+            "text": " ".join(texts),
+            "language": info.language,
+            "segments": sum(1 for text in texts if text),
+            "process_s": time.perf_counter() - started,
+        }
+        self.save()
+        return self.results[name]
+
+    def save(self) -> None:
+        import json
+
+        if self.saved:
+            self.saved.write_text(json.dumps(self.results, ensure_ascii=False))
 
 
 def run_one(server: object, folder: Path, name: str, samples: np.ndarray) -> tuple[object, float]:
@@ -127,8 +206,19 @@ def percent(value: float | None) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", help="run only the files whose path contains this (glob) pattern")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="run only the files whose path contains this (glob) pattern; repeatable",
+    )
+    parser.add_argument(
+        "--plain-on-non-speech",
+        action="store_true",
+        help="run plain faster-whisper on the non-speech files too (slow: it decodes every 30 s of music)",
+    )
     parser.add_argument("--max-seconds", type=float, default=300.0, help="skip longer files, with a note")
+    parser.add_argument("--plain-json", type=Path, help="reuse (or save) plain faster-whisper's results here")
     args = parser.parse_args()
 
     setup_django()
@@ -143,6 +233,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="aitasks-quality-serve-"))
     server = serve(folder)
+    plain = Plain(args.plain_json)
     results: list[Result] = []
     try:
         for row in selected_rows(args.only):
@@ -153,16 +244,21 @@ def main() -> None:
             samples = decode(path)
             outcome, elapsed = run_one(server, folder, row["file"], samples)
             iso = row["language"].split("+")
+            speech = iso[0] != "none"
+            scored = row["reference_kind"] in ("human", "test-expected") or row["file"] == CODE_SWITCHING
             character_rate = is_character_language(iso[0])
             text = subtitles.full_text(outcome.cues)
+            scoring_language = iso[0] if len(iso) == 1 else ""
+            plain_result = dict(plain.run(row["file"], samples)) if speech or args.plain_on_non_speech else {}
+            if scored:
+                plain_result["error"] = error_rate(row["reference"], plain_result["text"], scoring_language)
+            plain_result["loops"] = loops_in(plain_result.get("text", ""), scoring_language)
             result = Result(
                 name=row["file"],
-                expected=[b_code(code) for code in iso],
+                expected=[b_code(code) for code in iso] if speech else [],
                 duration_s=len(samples) / RATE,
                 detected=outcome.languages,
-                error=error_rate(row["reference"], text, iso[0])
-                if len(iso) == 1
-                else error_rate(row["reference"], text),
+                error=error_rate(row["reference"], text, scoring_language) if scored else None,
                 character_rate=character_rate,
                 cues=outcome.cues,
                 within_rules=outcome.to_result()["quality"]["within_rules"],
@@ -177,15 +273,25 @@ def main() -> None:
                     for rule, count in outcome.to_result()["quality"].items()
                     if rule not in ("cues", "within_rules") and count
                 },
+                scored=scored,
+                speech=speech,
+                loops=loops_in(text, scoring_language),
+                plain=plain_result,
             )
             results.append(result)
-            print(f"  done {row['file']} in {elapsed:.1f} s", flush=True)
+            print(
+                f"  done {row['file']} in {elapsed:.1f} s (plain {plain_result.get('process_s', 0):.1f} s): "
+                f"ours {percent(result.error)} {','.join(result.detected) or '-'}, plain {percent(result.plain_error)} "
+                f"{plain_result.get('language', '-')}, loops {result.loops}/{plain_result['loops']}, cues {len(result.cues)}",
+                flush=True,
+            )
 
         silent: list[Result] = []
         for name, samples in no_speech_clips().items():
-            if args.only and not fnmatch.fnmatch(name, f"*{args.only}*"):
+            if not matches(name, args.only):
                 continue
             outcome, elapsed = run_one(server, folder, name, samples)
+            plain_result = dict(plain.run(name, samples)) if args.plain_on_non_speech else {}
             silent.append(
                 Result(
                     name,
@@ -195,39 +301,130 @@ def main() -> None:
                     cues=outcome.cues,
                     process_s=elapsed,
                     speech_detected=outcome.speech_detected,
+                    text=subtitles.full_text(outcome.cues),
+                    scored=False,
+                    speech=False,
+                    plain=plain_result,
                 )
             )
     finally:
         server.close()
+        plain.save()
 
+    reused = plain.reused & {result.name for result in results + silent}
+    if reused:
+        print(f"\nNOTE: plain faster-whisper's results for {len(reused)} files reused from {args.plain_json}")
     print_table(results)
-    print_summary(results)
+    print_comparison([result for result in results if result.speech], [r for r in results if not r.speech] + silent)
+    print_summary([result for result in results if result.speech])
     print_code_switching(results)
-    print_no_speech(silent)
+    print_no_speech([result for result in results if not result.speech] + silent)
     print(f"\nbench time: {time.perf_counter() - bench_started:.0f} s")
 
 
 def print_table(results: list[Result]) -> None:
     print()
-    header = f"{'file':<46} {'dur s':>6} {'expected':<9} {'detected':<12} {'WER/CER':>12} {'cues':>5} {'in rules':>9} {'RTF':>6}"
+    header = (
+        f"{'file':<46} {'dur s':>6} {'expected':<9} {'ours':<8} {'plain':<6} {'ours err':>9} {'plain err':>9} "
+        f"{'Δ':>7} {'loops':>5} {'cues':>5} {'in rules':>9} {'RTF':>6}"
+    )
     print(header)
     print("-" * len(header))
     for result in results:
         kind = "CER" if result.character_rate else "WER"
-        error = f"{percent(result.error)} {kind}" + ("*" if result.pseudo_reference else "")
         within = result.within_rules / len(result.cues) if result.cues else None
+        mark = "*" if result.pseudo_reference else ""
+        delta = (
+            f"{100 * (result.error - result.plain_error):+.1f}"
+            if result.error is not None and result.plain_error is not None
+            else ""
+        )
+        ours = ",".join(result.detected) or "-"
         print(
-            f"{result.name:<46} {result.duration_s:>6.1f} {'+'.join(result.expected):<9} "
-            f"{','.join(result.detected) or '-':<12} {error:>12} {len(result.cues):>5} {percent(within):>9} "
+            f"{result.name:<46} {result.duration_s:>6.1f} {'+'.join(result.expected) or 'none':<9} "
+            f"{ours:<8} {b_code(result.plain.get('language', '')):<6} "
+            f"{percent(result.error) + mark if result.error is not None else '':>9} "
+            f"{percent(result.plain_error) + mark if result.plain_error is not None else '':>9} {delta:>7} "
+            f"{result.loops}/{result.plain.get('loops', 0):<3} {len(result.cues):>5} {percent(within):>9} "
             f"{result.duration_s / result.process_s:>5.1f}×"
         )
+    print(
+        f"error rates are {kind if len({r.character_rate for r in results}) == 1 else 'WER (CER for zh/ja/ko)'}; loops: ours/plain"
+    )
     if any(result.pseudo_reference for result in results):
         print("* against a pseudo-reference (another model's output): indicative only, not in the means")
 
 
+def print_comparison(speech: list[Result], non_speech: list[Result]) -> None:
+    """Issue 10's targets: never worse than plain faster-whisper."""
+
+    def verdict(met: bool) -> str:
+        return "met" if met else "MISSED"
+
+    print("\nagainst plain faster-whisper (issue 10)")
+    scored = [r for r in speech if r.scored and not r.pseudo_reference and r.plain_error is not None]
+    if scored:
+        ours = sum(r.error for r in scored) / len(scored)
+        plain = sum(r.plain_error for r in scored) / len(scored)
+        ratio = ours / plain if plain else float("inf")
+        print(
+            f"  mean WER/CER over {len(scored)} scored files: ours {percent(ours)}, plain {percent(plain)}, "
+            f"ratio {ratio:.2f} (target ≤ {MEAN_RATIO}: {verdict(ratio <= MEAN_RATIO)})"
+        )
+        worse = [r for r in scored if r.error - r.plain_error > WORSE_BY]
+        print(
+            f"  files worse than plain by more than {100 * WORSE_BY:.0f} points: {len(worse)} (target 0: {verdict(not worse)})"
+        )
+        for r in worse:
+            print(f"    {r.name}: ours {percent(r.error)}, plain {percent(r.plain_error)}")
+            print(f"      ours:  {r.text}\n      plain: {r.plain['text']}")
+        better = [r for r in scored if r.plain_error - r.error > WORSE_BY]
+        print(f"  files better than plain by more than {100 * WORSE_BY:.0f} points: {len(better)}")
+    loops = sum(r.loops for r in speech + non_speech)
+    plain_loops = sum(r.plain.get("loops", 0) for r in speech)
+    print(f"  repetition loops: ours {loops} (target 0: {verdict(loops == 0)}), plain {plain_loops}")
+    for r in speech:
+        if r.loops:
+            print(f"    {r.name}: {r.text}")
+    cues = sum(len(r.cues) for r in non_speech)
+    detected = sum(r.speech_detected for r in non_speech)
+    plain_runs = [r for r in non_speech if "segments" in r.plain]
+    plain_segments = sum(r.plain.get("segments", 0) for r in plain_runs)
+    plain_note = f"; plain wrote {plain_segments} segments on {len(plain_runs)}" if plain_runs else ""
+    print(
+        f"  cues on {len(non_speech)} non-speech files: ours {cues}, speech_detected on {detected} "
+        f"(target 0: {verdict(cues == 0 and detected == 0)}){plain_note}"
+    )
+    for r in non_speech:
+        if r.cues or r.speech_detected:
+            print(f"    {r.name}: {r.text}")
+    judged = [r for r in speech if len(r.expected) == 1]
+    plain_right = [r for r in judged if b_code(r.plain.get("language", "")) == r.expected[0]]
+    lost = [r for r in plain_right if r.detected[:1] != r.expected]
+    print(
+        f"  language: plain right on {len(plain_right)}/{len(judged)}, ours right on "
+        f"{sum(r.detected[:1] == r.expected for r in judged)}/{len(judged)}; wrong where plain is right: "
+        f"{len(lost)} (target 0: {verdict(not lost)})"
+    )
+    for r in lost:
+        print(f"    {r.name}: expected {r.expected[0]}, ours {r.detected} {r.language_detection}")
+    all_cues = sum(len(r.cues) for r in speech)
+    within = sum(r.within_rules for r in speech)
+    if all_cues:
+        share = within / all_cues
+        print(
+            f"  cue-rule compliance: {within}/{all_cues} = {percent(share)} "
+            f"(target ≥ {100 * TARGETS['cue_rules']:.0f} %: {verdict(share >= TARGETS['cue_rules'])})"
+        )
+    plain_s = sum(r.plain.get("process_s", 0.0) for r in speech)
+    ours_s = sum(r.process_s for r in speech)
+    if plain_s and ours_s:
+        print(f"  processing time on these files: ours {ours_s:.0f} s, plain {plain_s:.0f} s")
+
+
 def print_summary(results: list[Result]) -> None:
     print("\nsummary")
-    scored = [result for result in results if not result.pseudo_reference]
+    scored = [result for result in results if result.scored and not result.pseudo_reference]
     lj = [result for result in scored if result.name == LJ_SPEECH]
     other = [result for result in scored if result.expected[0] != "eng"]
     single = [result for result in scored if len(result.expected) == 1]
@@ -300,13 +497,14 @@ def print_code_switching(results: list[Result]) -> None:
 def print_no_speech(results: list[Result]) -> None:
     if not results:
         return
-    print("\nno-speech checks (speech_detected must be false, no cues):")
+    print("\nno-speech checks (speech_detected must be false, no cues; plain's segments for comparison):")
     for result in results:
         ok = not result.speech_detected and not result.cues
         texts = " | ".join(cue.text for cue in result.cues)
         print(
             f"  {result.name:<24} {result.duration_s:.0f} s: speech_detected={result.speech_detected}, "
             f"cues={len(result.cues)} {'ok' if ok else 'FAILED'} {texts}"
+            + (f" [plain: {result.plain['segments']} segments]" if "segments" in result.plain else "")
         )
 
 

@@ -27,9 +27,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEECH = Path(os.environ.get("AITASKS_SPEECH_DIR", ROOT.parent / "shared" / "speech"))
-if not SPEECH.is_dir() and Path("/work/shared/speech").is_dir():  # a worktree one level deeper
-    SPEECH = Path("/work/shared/speech")
+# ../shared/speech beside the checkout, or two levels up from a worktree (../../shared/speech).
+SPEECH = (
+    Path(os.environ["AITASKS_SPEECH_DIR"])
+    if os.environ.get("AITASKS_SPEECH_DIR")
+    else next(
+        (
+            folder
+            for folder in (ROOT.parent / "shared" / "speech", ROOT.parent.parent / "shared" / "speech")
+            if folder.is_dir()
+        ),
+        ROOT.parent / "shared" / "speech",
+    )
+)
 MANIFEST = SPEECH / "manifest.tsv"
 DEFAULT_AUDIO = SPEECH / "derived" / "ljspeech_LJ001-0001-0032_concat.flac"
 VARIANTS = ("pipeline", "before", "plain")

@@ -13,7 +13,18 @@ import json
 import unicodedata
 from pathlib import Path
 
-SPELLING_MAP = Path(__file__).resolve().parent.parent.parent / "shared/speech/faster-whisper/benchmark_normalizer.json"
+_ROOT = Path(__file__).resolve().parent.parent
+SPELLING_MAP = next(
+    (
+        path
+        for path in (
+            _ROOT.parent / "shared/speech/faster-whisper/benchmark_normalizer.json",
+            _ROOT.parent.parent / "shared/speech/faster-whisper/benchmark_normalizer.json",
+        )
+        if path.exists()
+    ),
+    _ROOT.parent / "shared/speech/faster-whisper/benchmark_normalizer.json",
+)
 # ISO 639-1, 639-2/B and Whisper codes alike: scored by characters, not words.
 CHARACTER_LANGUAGES = frozenset({"zh", "ja", "ko", "chi", "jpn", "kor", "yue"})
 ENGLISH = frozenset({"en", "eng"})

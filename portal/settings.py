@@ -254,6 +254,12 @@ AITASKS_WHISPER_CPU_WORKERS = envint("AITASKS_WHISPER_CPU_WORKERS", 0)
 AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)
 AITASKS_WHISPER_BATCH_SIZE = envint("AITASKS_WHISPER_BATCH_SIZE", 8, minimum=1)
 AITASKS_WHISPER_BEAM_SIZE = envint("AITASKS_WHISPER_BEAM_SIZE", 5, minimum=1)
+# Chinese subtitles in one script: simplified, traditional, taiwan or hongkong (OpenCC).
+AITASKS_CHINESE_SCRIPT = envstr("AITASKS_CHINESE_SCRIPT", "simplified")
+if AITASKS_CHINESE_SCRIPT not in ("simplified", "traditional", "taiwan", "hongkong"):
+    raise ImproperlyConfigured(
+        f"AITASKS_CHINESE_SCRIPT must be simplified, traditional, taiwan or hongkong, not {AITASKS_CHINESE_SCRIPT!r}"
+    )
 # Text translation models the operator installed, "source>target=/dir, ..." (see
 # aitasks/engines/translation.py); Whisper itself translates speech to English.
 AITASKS_TRANSLATION_MODELS = envstr("AITASKS_TRANSLATION_MODELS", "")

@@ -63,6 +63,63 @@ def tone(seconds: float, frequency: float = 440.0, level: float = 0.3) -> np.nda
     return (level * np.sin(2 * np.pi * frequency * times)).astype(np.float32)
 
 
+def laughter(seconds: float, seed: int = 0) -> np.ndarray:
+    """Laughter-like sound: bouts of voiced "ha" bursts (a glottal pulse train through /a/
+    formants, breathy noise), 4-5 bursts a second with falling pitch, bouts a second or so apart."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * RATE), dtype=np.float64)
+    position = int(0.3 * RATE)
+    while position < len(out) - RATE:
+        pitch = rng.uniform(220, 320)
+        for _burst in range(int(rng.integers(4, 9))):
+            length = int(rng.uniform(0.09, 0.15) * RATE)
+            times = np.arange(length) / RATE
+            phase = np.cumsum(np.full(length, pitch) / RATE)
+            pulses = np.sign(np.sin(2 * np.pi * phase)) * 0.5 + rng.standard_normal(length) * 0.35
+            voiced = _formants(pulses, (800, 1200, 2500))
+            envelope = np.sin(np.pi * times / times[-1]) ** 2
+            start = position
+            if start + length >= len(out):
+                break
+            out[start : start + length] += voiced * envelope
+            position += length + int(rng.uniform(0.06, 0.12) * RATE)
+            pitch *= rng.uniform(0.9, 0.98)
+        position += int(rng.uniform(0.6, 1.4) * RATE)
+    return _normalise(out, 0.3)
+
+
+def applause(seconds: float, seed: int = 0) -> np.ndarray:
+    """Applause-like sound: many hand claps (short band-passed noise bursts) at random times."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * RATE), dtype=np.float64)
+    clap_length = int(0.012 * RATE)
+    decay = np.exp(-np.arange(clap_length) / (0.003 * RATE))
+    for start in rng.integers(0, len(out) - clap_length, int(seconds * 40)):
+        out[start : start + clap_length] += rng.standard_normal(clap_length) * decay * rng.uniform(0.3, 1.0)
+    return _normalise(_formants(out, (1000, 2200)), 0.3)
+
+
+def _formants(signal: np.ndarray, frequencies: tuple[int, ...], bandwidth: float = 120.0) -> np.ndarray:
+    """`signal` through two-pole resonators at `frequencies` (a crude vocal tract)."""
+    result = np.zeros_like(signal)
+    for frequency in frequencies:
+        radius = np.exp(-np.pi * bandwidth / RATE)
+        a1, a2 = -2 * radius * np.cos(2 * np.pi * frequency / RATE), radius * radius
+        filtered = np.zeros_like(signal)
+        y1 = y2 = 0.0
+        for index, value in enumerate(signal):
+            y = value - a1 * y1 - a2 * y2
+            filtered[index] = y
+            y2, y1 = y1, y
+        result += filtered
+    return result
+
+
+def _normalise(signal: np.ndarray, peak: float) -> np.ndarray:
+    top = float(np.max(np.abs(signal))) or 1.0
+    return (signal * peak / top).astype(np.float32)
+
+
 def write_mp4(path: Path, audio_tracks: list[np.ndarray], video: bool = True, audio_codec: str = "aac") -> Path:
     """An MP4 with a small video track (unless `video` is False) and the given audio tracks."""
     duration = max((len(track) for track in audio_tracks), default=RATE) / RATE

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
 from aitasks.engines import get_engine
+from aitasks.engines.safeguards import has_loop
 from aitasks.engines.whisper import resolve_device
+from aitasks.pipeline import speech
 from tests import media
 from tests.conftest import ENGLISH_TEXT, SPANISH_TEXT
 
@@ -44,3 +48,34 @@ def test_words_carry_times_within_their_clip(engine: object) -> None:
     assert words and words[0].start_ms >= 1500
     assert all(a.start_ms <= b.start_ms for a, b in zip(words, words[1:], strict=False))
     assert "fox" in " ".join(word.text for word in words).lower()
+
+
+@pytest.mark.slow
+def test_a_window_whose_batched_output_loops_is_decoded_again_without_a_loop(
+    engine: object, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Six slow "uh"s, a second apart: the batched decoder writes a run of "Uh..." (a loop by
+    # Whisper's signals); Whisper's sequential decoder with its fallback decodes the window again.
+    clip = np.concatenate([part for _ in range(6) for part in (media.speak("uh", speed=80), media.silence(0.9))])
+    with caplog.at_level(logging.INFO, logger="aitasks.engines.whisper"):
+        segments = list(engine.transcribe(clip, [(0.0, len(clip) / media.RATE)], "en", "transcribe"))
+    assert any("decoded again" in record.getMessage() for record in caplog.records)
+    words = [word.text for segment in segments for word in segment.words]
+    assert not has_loop(words), words
+    assert all(0 <= word.start_ms <= word.end_ms <= len(clip) * 1000 / media.RATE for s in segments for word in s.words)
+
+
+@pytest.mark.parametrize("sound", ["laughter", "applause"])
+def test_laughter_and_applause_give_no_words(engine: object, sound: str) -> None:
+    clip = media.laughter(12, seed=3) if sound == "laughter" else media.applause(8, seed=3)
+    regions = speech.find_speech(clip)
+    windows = [(window.start_s, window.end_s) for window in speech.group_into_windows(regions)]
+    assert [segment.text for segment in engine.transcribe(clip, windows, "en", "transcribe")] == []
+
+
+@pytest.mark.slow
+def test_applause_given_to_the_model_whole_gives_no_words(engine: object) -> None:
+    # Past the speech detector: the model itself hears 8 s of claps (once "I'm not sure if I'll be
+    # able to do that." from the batched decoder); its improbable text is decoded again and dropped.
+    clip = media.applause(8, seed=3)
+    assert [segment.text for segment in engine.transcribe(clip, [(0.0, 8.0)], "en", "transcribe")] == []

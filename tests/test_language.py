@@ -156,7 +156,7 @@ def test_translated_sentences_keep_the_time_of_their_original(installed_models: 
         TimedWord(2500, 3000, " geht's?", "ger"),
     ]
     translated = translate.translate_words(words, translate.plan("ger", "fre").text_translator)
-    assert [word.text for word in translated] == ["[fre]", "Guten", "Morgen.", "[fre]", "Wie", "geht's?"]
+    assert [word.text for word in translated] == [" [fre]", " Guten", " Morgen.", " [fre]", " Wie", " geht's?"]
     assert {word.language for word in translated} == {"fre"}
     assert (translated[0].start_ms, translated[2].end_ms) == (0, 1000)
     assert (translated[3].start_ms, translated[5].end_ms) == (2000, 3000)

@@ -44,7 +44,7 @@ def spoken(text: str, start_ms: int = 0, language: str = "eng", seed: int = 1, p
     time = start_ms
     for token in text.split():
         duration = 90 + 50 * len(token.strip(".,;:?!")) + rng.randint(-30, 60)
-        words.append(TimedWord(time, time + duration, token, language))
+        words.append(TimedWord(time, time + duration, spelled(token, language), language))
         time += duration
         if pauses and token.endswith((".", "?", "!")):
             time += rng.randint(250, 900)
@@ -56,7 +56,15 @@ def spoken(text: str, start_ms: int = 0, language: str = "eng", seed: int = 1, p
 
 
 def evenly(tokens: list[str], language: str = "eng", every_ms: int = 300, length_ms: int = 250) -> list[TimedWord]:
-    return [TimedWord(i * every_ms, i * every_ms + length_ms, token, language) for i, token in enumerate(tokens)]
+    return [
+        TimedWord(i * every_ms, i * every_ms + length_ms, spelled(token, language), language)
+        for i, token in enumerate(tokens)
+    ]
+
+
+def spelled(token: str, language: str) -> str:
+    """A word as Whisper writes it: with its leading space where the language uses spaces."""
+    return token if language in ("chi", "jpn") else " " + token
 
 
 def cue_words(cue: Cue) -> list[str]:
@@ -85,8 +93,8 @@ def test_prose_read_fast_without_pauses_still_keeps_the_rules(seed: int) -> None
 def test_no_word_is_lost_added_or_reordered() -> None:
     words = spoken(PROSE)
     cues = build_cues(words)
-    assert full_text(cues) == " ".join(word.text for word in words)
-    assert [token for cue in cues for token in cue_words(cue)] == [word.text for word in words]
+    assert full_text(cues) == "".join(word.text for word in words).strip()
+    assert [token for cue in cues for token in cue_words(cue)] == [word.text.strip() for word in words]
 
 
 def test_lines_have_at_most_42_characters_and_cues_at_most_2_lines() -> None:
@@ -104,30 +112,30 @@ def test_no_cue_lasts_longer_than_7_seconds_even_when_spoken_slowly() -> None:
 
 
 def test_one_drawn_out_word_is_cut_to_7_seconds() -> None:
-    cues = build_cues([TimedWord(0, 9000, "Hmmmmmmm", "eng"), TimedWord(9100, 9500, "yes.", "eng")])
+    cues = build_cues([TimedWord(0, 9000, " Hmmmmmmm", "eng"), TimedWord(9100, 9500, " yes.", "eng")])
     assert [(cue.start_ms, cue.end_ms) for cue in cues] == [(0, 7000), (9100, 9933)]
 
 
 def test_a_short_cue_is_held_for_833_ms_when_the_next_cue_leaves_room() -> None:
-    cues = build_cues([TimedWord(1000, 1200, "Yes.", "eng"), TimedWord(5000, 5300, "No.", "eng")])
+    cues = build_cues([TimedWord(1000, 1200, " Yes.", "eng"), TimedWord(5000, 5300, " No.", "eng")])
     assert [(cue.start_ms, cue.end_ms) for cue in cues] == [(1000, 1833), (5000, 5833)]
 
 
 def test_short_sentences_close_together_share_a_cue() -> None:
-    cues = build_cues([TimedWord(1000, 1200, "Yes.", "eng"), TimedWord(2000, 2300, "Sure.", "eng")])
+    cues = build_cues([TimedWord(1000, 1200, " Yes.", "eng"), TimedWord(2000, 2300, " Sure.", "eng")])
     assert [(cue.start_ms, cue.end_ms, cue.text) for cue in cues] == [(1000, 2300, "Yes. Sure.")]
 
 
 def test_a_short_cue_is_held_only_until_80_ms_before_the_next_one() -> None:
     # A change of language forces a second cue 300 ms later: the first cannot last 833 ms.
-    cues = build_cues([TimedWord(1000, 1200, "Yes.", "eng"), TimedWord(1500, 1800, "Bonjour.", "fre")])
+    cues = build_cues([TimedWord(1000, 1200, " Yes.", "eng"), TimedWord(1500, 1800, " Bonjour.", "fre")])
     assert [(cue.start_ms, cue.end_ms) for cue in cues] == [(1000, 1420), (1500, 2333)]
     assert quality_report(cues)["too_short"] == 1
 
 
 def test_a_cue_is_held_long_enough_to_read_at_20_characters_a_second() -> None:
     text = "Reading takes longer than saying, sometimes."  # 44 characters: 2.2 s to read
-    words = [TimedWord(i * 100, i * 100 + 90, token, "eng") for i, token in enumerate(text.split())]
+    words = [TimedWord(i * 100, i * 100 + 90, " " + token, "eng") for i, token in enumerate(text.split())]
     (cue,) = build_cues(words)
     assert cue.end_ms - cue.start_ms == 2200
     assert not rule_breaks([cue], 0)["too_fast"]
@@ -135,8 +143,8 @@ def test_a_cue_is_held_long_enough_to_read_at_20_characters_a_second() -> None:
 
 def test_a_fast_cue_keeps_its_speed_when_the_next_cue_follows_at_once() -> None:
     first = "Reading takes longer than saying, sometimes."
-    words = [TimedWord(i * 100, i * 100 + 90, token, "eng") for i, token in enumerate(first.split())]
-    words.append(TimedWord(2000, 2300, "Bonjour.", "fre"))
+    words = [TimedWord(i * 100, i * 100 + 90, " " + token, "eng") for i, token in enumerate(first.split())]
+    words.append(TimedWord(2000, 2300, " Bonjour.", "fre"))
     cues = build_cues(words)
     assert cues[0].end_ms == 1920
     assert rule_breaks(cues, 0)["too_fast"]
@@ -151,7 +159,7 @@ def test_cues_never_overlap_and_keep_80_ms_apart() -> None:
 
 
 def test_words_with_overlapping_times_do_not_make_overlapping_cues() -> None:
-    words = [TimedWord(1000, 1400, "Hello.", "eng"), TimedWord(1000, 1400, "Bonjour.", "fre")]
+    words = [TimedWord(1000, 1400, " Hello.", "eng"), TimedWord(1000, 1400, " Bonjour.", "fre")]
     cues = build_cues(words)
     assert len(cues) == 2
     assert cues[1].start_ms - cues[0].end_ms >= 80
@@ -175,22 +183,26 @@ def test_a_cue_breaks_after_a_comma_rather_than_between_plain_words() -> None:
 
 def test_a_pause_of_a_second_and_a_half_always_ends_a_cue() -> None:
     words = [
-        TimedWord(0, 300, "Wait", "eng"),
-        TimedWord(1800, 2100, "for", "eng"),
-        TimedWord(2150, 2400, "it", "eng"),
+        TimedWord(0, 300, " Wait", "eng"),
+        TimedWord(1800, 2100, " for", "eng"),
+        TimedWord(2150, 2400, " it", "eng"),
     ]
     cues = build_cues(words)
     assert [cue.text for cue in cues] == ["Wait", "for it"]
 
 
 def test_a_shorter_pause_does_not_end_a_short_cue() -> None:
-    words = [TimedWord(0, 300, "Wait", "eng"), TimedWord(1700, 2000, "for", "eng"), TimedWord(2050, 2300, "it", "eng")]
+    words = [
+        TimedWord(0, 300, " Wait", "eng"),
+        TimedWord(1700, 2000, " for", "eng"),
+        TimedWord(2050, 2300, " it", "eng"),
+    ]
     assert [cue.text for cue in build_cues(words)] == ["Wait for it"]
 
 
 def test_a_change_of_language_always_ends_a_cue() -> None:
     words = evenly(["Good", "morning", "everyone"]) + [
-        TimedWord(900 + i * 300, 1150 + i * 300, token, "fre") for i, token in enumerate(["bonjour", "à", "tous"])
+        TimedWord(900 + i * 300, 1150 + i * 300, " " + token, "fre") for i, token in enumerate(["bonjour", "à", "tous"])
     ]
     cues = build_cues(words)
     assert [(cue.text, cue.language) for cue in cues] == [("Good morning everyone", "eng"), ("bonjour à tous", "fre")]
@@ -198,21 +210,21 @@ def test_a_change_of_language_always_ends_a_cue() -> None:
 
 def test_a_cue_never_breaks_inside_a_word() -> None:
     words = spoken(PROSE, seed=9)
-    spoken_words = {word.text for word in words}
+    spoken_words = {word.text.strip() for word in words}
     for cue in build_cues(words):
         for line in cue.lines:
             assert all(token in spoken_words for token in line.split())
 
 
 def test_a_pair_of_long_words_goes_into_two_cues_rather_than_an_overlong_line() -> None:
-    words = [TimedWord(0, 900, "a" * 40, "eng"), TimedWord(950, 1900, "b" * 43, "eng")]
+    words = [TimedWord(0, 900, " " + "a" * 40, "eng"), TimedWord(950, 1900, " " + "b" * 43, "eng")]
     cues = build_cues(words)
     assert [cue.lines for cue in cues] == [("a" * 40,), ("b" * 43,)]
 
 
 def test_one_enormous_word_stays_whole_and_breaks_the_line_rule() -> None:
     url = "https://example.com/a-very-long-address/that-goes-on-and-on/and-on.mp4"
-    (cue,) = build_cues([TimedWord(0, 3000, url, "eng")])
+    (cue,) = build_cues([TimedWord(0, 3000, " " + url, "eng")])
     assert cue.lines == (url,)
     assert quality_report([cue])["too_long_lines"] == 1
 
@@ -224,7 +236,7 @@ def test_empty_words_are_skipped_and_no_words_make_no_cues() -> None:
 
 
 def test_words_lose_the_leading_space_whisper_gives_them() -> None:
-    (cue,) = build_cues(evenly([" Hello", " world."]))
+    (cue,) = build_cues(evenly(["Hello", "world."]))
     assert cue.lines == ("Hello world.",)
 
 

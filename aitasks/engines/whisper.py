@@ -1,24 +1,33 @@
 """faster-whisper (CTranslate2) as the speech engine.
 
 Batched inference with word timestamps: ~20x real time for base on 2 CPU cores, and the word
-times let `subtitles.py` rebuild cues (batched segments run up to 30 s).
+times let `subtitles.py` rebuild cues (batched segments run up to 30 s). Batched decoding skips
+Whisper's own checks, so each window is checked afterwards (`safeguards.py`): one that loops or
+is improbable is decoded again by the sequential decoder, with its temperature fallback and
+compression-ratio, log-probability and no-speech checks; one Whisper takes for non-speech is
+dropped; phantom phrases where no speech is heard are dropped; a surviving loop is collapsed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import safeguards
 from .base import EngineError, Segment, Word
 from .model_files import model_directory
 from .replicas import SplitBatches, plan_threads
 
 logger = logging.getLogger(__name__)
+SAMPLE_RATE = 16_000
+TOKENS_PER_SECOND = 15
+MAX_NEW_TOKENS = 220  # Whisper's limit is 448 tokens, prompt included
 
 
 class FasterWhisperEngine:
@@ -126,6 +135,7 @@ class FasterWhisperEngine:
     def transcribe(
         self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
     ) -> Iterator[Segment]:
+        """Batched decoding, then Whisper's safeguards window by window (see safeguards.py)."""
         if not clips:
             return
         segments, _info = self._batched.transcribe(
@@ -139,13 +149,144 @@ class FasterWhisperEngine:
             clip_timestamps=[{"start": start, "end": end} for start, end in clips],
             condition_on_previous_text=False,
         )
-        for segment in segments:
-            words = tuple(
-                Word(_ms(word.start), _ms(word.end), word.word, float(word.probability))
-                for word in (segment.words or ())
-                if word.word.strip()
+        for clip, decoded in _by_clip(segments, clips, self._whisper.frames_per_second):
+            yield from self._heard(samples, clip, decoded, language, task)
+
+    def _heard(
+        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
+    ) -> Iterator[Segment]:
+        """The window's checked words, and those of the stretches Whisper passed over (it may stop
+        after the first of several utterances, or skip one), each decoded on its own."""
+        segments = list(self._checked(samples, clip, decoded, language, task))
+        tried: set[tuple[float, float]] = set()
+        # A window with no word at all is one Whisper heard no speech in: the same audio again
+        # would give the same answer.
+        for _round in range(safeguards.UNHEARD_ROUNDS if segments else 0):
+            times = [(word.start_ms / 1000, word.end_ms / 1000) for segment in segments for word in segment.words]
+            gaps = [gap for gap in safeguards.unheard(clip, times) if gap not in tried]
+            if not gaps:
+                break
+            tried.update(gaps)
+            logger.info("window %.1f-%.1f s: %d stretches without words decoded on their own", *clip, len(gaps))
+            again, _info = self._batched.transcribe(
+                samples,
+                language=language,
+                task=task,
+                beam_size=self.beam_size,
+                batch_size=self.batch_size,
+                word_timestamps=True,
+                vad_filter=False,
+                clip_timestamps=[{"start": start, "end": end} for start, end in gaps],
+                condition_on_previous_text=False,
             )
-            yield Segment(_ms(segment.start), _ms(segment.end), segment.text, words)
+            for gap, gap_decoded in _by_clip(again, gaps, self._whisper.frames_per_second):
+                segments.extend(self._checked(samples, gap, gap_decoded, language, task))
+            segments.sort(key=lambda segment: segment.start_ms)
+        # The last resort, over the whole window: a run that survived the fallback is cut to one copy.
+        kept = {id(word) for word in safeguards.collapse_repeats([w for s in segments for w in s.words], _text)}
+        for segment in segments:
+            words = tuple(word for word in segment.words if id(word) in kept)
+            if words:
+                yield Segment(words[0].start_ms, words[-1].end_ms, "".join(word.text for word in words), words)
+
+    def _checked(
+        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
+    ) -> Iterator[Segment]:
+        """One window's segments, decoded again when they loop or are improbable; phantoms out."""
+        words = [word.word for segment in decoded for word in (segment.words or ())]
+        text = "".join(segment.text for segment in decoded)
+        avg_logprob = min((segment.avg_logprob for segment in decoded), default=0.0)
+        no_speech_prob = max((segment.no_speech_prob for segment in decoded), default=0.0)
+        verdict = safeguards.judge(text, words, avg_logprob, no_speech_prob)
+        if verdict is safeguards.Verdict.NOT_SPEECH:
+            logger.info("window %.1f-%.1f s taken for non-speech: %s", clip[0], clip[1], text[:80])
+            return
+        if verdict is safeguards.Verdict.DECODE_AGAIN:
+            logger.info(
+                "window %.1f-%.1f s decoded again (compression %.2f, log-prob %.2f, no-speech %.2f): %s",
+                clip[0],
+                clip[1],
+                safeguards.compression_ratio(text),
+                avg_logprob,
+                no_speech_prob,
+                text[:80],
+            )
+            decoded = self._sequential(samples, clip, language, task)
+        for segment in decoded:
+            kept = [word for word in (segment.words or ()) if word.word.strip()]
+            unlike_speech = safeguards.sounds_unlike_speech(segment.no_speech_prob, [w.probability for w in kept])
+            if unlike_speech and safeguards.is_phantom(segment.text):
+                logger.info("phantom text dropped at %.1f s: %r", segment.start, segment.text)
+                continue
+            if (
+                unlike_speech
+                and verdict is safeguards.Verdict.DECODE_AGAIN
+                and segment.avg_logprob < safeguards.LOG_PROB_THRESHOLD
+            ):
+                # Improbable at every temperature, and not heard as speech: invented.
+                logger.info("improbable text dropped at %.1f s: %r", segment.start, segment.text)
+                continue
+            if not kept:
+                continue
+            words_out = tuple(Word(_ms(w.start), _ms(w.end), w.word, float(w.probability)) for w in kept)
+            yield Segment(words_out[0].start_ms, words_out[-1].end_ms, "".join(w.text for w in words_out), words_out)
+
+    def _sequential(self, samples: np.ndarray, clip: tuple[float, float], language: str, task: str) -> list[Any]:
+        """The window through Whisper's sequential decoder, with its temperature fallback and
+        compression-ratio, log-probability and no-speech checks; times shifted to the file."""
+        first, last = (int(round(edge * SAMPLE_RATE)) for edge in clip)
+        segments, _info = self._whisper.transcribe(
+            samples[first:last],
+            language=language,
+            task=task,
+            beam_size=self.beam_size,
+            word_timestamps=True,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            # Room for fast speech (CJK writes ~10 tokens a second), not for a 224-token loop at
+            # every temperature: a loop costs its window a few short tries, not minutes.
+            max_new_tokens=min(MAX_NEW_TOKENS, int(TOKENS_PER_SECOND * (last - first) / SAMPLE_RATE) + 24),
+        )
+        offset = first / SAMPLE_RATE
+        shifted = []
+        for segment in segments:
+            words = [
+                dataclasses.replace(word, start=word.start + offset, end=word.end + offset)
+                for word in (segment.words or ())
+            ]
+            shifted.append(
+                dataclasses.replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
+            )
+        return shifted
+
+
+def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_per_second: int) -> Iterator[tuple]:
+    """(clip, its segments) in clip order, as the batched decoder produces them.
+
+    The batched decoder marks each segment with its clip's start (`seek`, in frames), computed
+    as here from the clip start in samples.
+    """
+    by_seek = {
+        int(int(start * SAMPLE_RATE) / SAMPLE_RATE * frames_per_second): index
+        for index, (start, _end) in enumerate(clips)
+    }
+    current: int | None = None
+    buffered: list[Any] = []
+    for segment in segments:
+        index = by_seek.get(segment.seek)
+        if index is None:  # not one of ours: keep it with the window it falls in
+            index = next((i for i, (start, end) in enumerate(clips) if start <= segment.start < end), current or 0)
+        if current is not None and index != current:
+            yield clips[current], buffered
+            buffered = []
+        current = index
+        buffered.append(segment)
+    if current is not None:
+        yield clips[current], buffered
+
+
+def _text(word: Word) -> str:
+    return word.text
 
 
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:

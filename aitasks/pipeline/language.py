@@ -1,7 +1,10 @@
 """Stage 4: which language is spoken where.
 
 Language ID looks at the whole file, not only the first 30 s (music intros and short openings
-fool Whisper): first on up to MAX_WINDOWS speech windows spread over the file. When they all
+fool Whisper): first on up to MAX_WINDOWS samples spread over the file, each up to 30 s of
+speech with the pauses between regions left out (Whisper identifies a language best from a full
+window of speech; a short stretch padded to 30 s with silence fools it, and one such window
+once turned a Spanish file into Hindi). When they all
 agree with confidence, the file is in one language. Otherwise every stretch of speech gets its
 own language ID (code-switching: English → German → English), and a stretch the model is
 unsure of — short, or below MIN_CONFIDENCE — takes the language of its neighbours rather than
@@ -12,12 +15,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from .. import languages
 from ..engines.base import SpeechEngine
-from .speech import Span, group_into_windows
+from .speech import WINDOW_LIMIT_S, Span, group_into_windows
 
 # Each sampled window costs a full encoder pass (Whisper pads every clip to 30 s), the same as
 # transcribing it: 12 windows made language ID 31 % of the pipeline's time on 231 s of English
@@ -34,6 +38,7 @@ MIN_LANGUAGE_SHARE = 0.05
 # ...and the model is clearly sure of it somewhere: a language only ever half-heard (espeak's
 # German heard as Yiddish at 0.5 beside confident German) is a confusion, not a new language.
 NEW_LANGUAGE_CONFIDENCE = 0.7
+T = TypeVar("T")
 # Whisper codes outside our 99 that belong to one of them.
 _WHISPER_ALIASES = {"yue": "zh"}
 
@@ -42,6 +47,11 @@ _WHISPER_ALIASES = {"yue": "zh"}
 class Guess:
     span: Span
     scores: dict[str, float]  # Whisper code → probability, only our 99 languages
+    speech_s: float | None = None  # the speech heard, when less than the span (pauses left out)
+
+    @property
+    def seconds(self) -> float:
+        return self.span.seconds if self.speech_s is None else self.speech_s
 
     @property
     def best(self) -> tuple[str, float]:
@@ -91,7 +101,7 @@ class LanguagePlan:
         ]
 
 
-def spread(windows: list[Span], count: int = MAX_WINDOWS) -> list[Span]:
+def spread(windows: list[T], count: int = MAX_WINDOWS) -> list[T]:
     """At most `count` windows, evenly spread over the file."""
     if len(windows) <= count:
         return list(windows)
@@ -99,15 +109,37 @@ def spread(windows: list[Span], count: int = MAX_WINDOWS) -> list[Span]:
     return [windows[int(index * step)] for index in range(count)]
 
 
+def speech_samples(regions: list[Span], limit_s: float = WINDOW_LIMIT_S) -> list[list[Span]]:
+    """Consecutive speech regions packed into groups of at most `limit_s` seconds of speech."""
+    groups: list[list[Span]] = []
+    heard = 0.0
+    for region in regions:
+        if groups and heard + region.seconds <= limit_s:
+            groups[-1].append(region)
+            heard += region.seconds
+        else:
+            groups.append([region])
+            heard = region.seconds
+    return groups
+
+
 def identify(engine: SpeechEngine, samples: np.ndarray, spans: list[Span]) -> list[Guess]:
+    return identify_groups(engine, samples, [[span] for span in spans])
+
+
+def identify_groups(engine: SpeechEngine, samples: np.ndarray, groups: list[list[Span]]) -> list[Guess]:
+    """A guess per group of regions, heard together without the pauses between them."""
+    clips = [np.concatenate([samples[span.start : span.end] for span in group]) for group in groups]
     guesses = []
-    for span, detected in zip(spans, engine.detect_languages([samples[s.start : s.end] for s in spans]), strict=True):
+    for group, detected in zip(groups, engine.detect_languages(clips), strict=True):
         scores: dict[str, float] = defaultdict(float)
         for code, probability in detected.items():
             code = _WHISPER_ALIASES.get(code, code)
             if languages.from_whisper(code) is not None:
                 scores[code] += probability
-        guesses.append(Guess(span, dict(scores)))
+        span = Span(group[0].start, group[-1].end)
+        speech_s = sum(region.seconds for region in group)
+        guesses.append(Guess(span, dict(scores), None if len(group) == 1 else min(speech_s, span.seconds)))
     return guesses
 
 
@@ -117,7 +149,7 @@ def rank(guesses: list[Guess]) -> list[tuple[str, float]]:
     for guess in guesses:
         code, probability = guess.best
         if code:
-            weight[code] += guess.span.seconds * probability
+            weight[code] += guess.seconds * probability
     return sorted(weight.items(), key=lambda item: item[1], reverse=True)
 
 
@@ -173,7 +205,7 @@ def _borrow(guesses: list[Guess], sure: list[str | None], assigned: list[str], i
 
 def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> LanguagePlan:
     """Identify the language(s) of `regions` (speech found by the VAD)."""
-    sampled = identify(engine, samples, spread(group_into_windows(regions)))
+    sampled = identify_groups(engine, samples, spread(speech_samples(regions)))
     if is_monolingual(sampled):
         code = sampled[0].best[0]
         return LanguagePlan([(span, code) for span in regions], rank(sampled), per_region=False)

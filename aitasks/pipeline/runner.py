@@ -9,7 +9,7 @@ from typing import Any
 
 from .. import languages
 from ..engines import get_engine
-from . import audio, fetch, language, speech, subtitles, transcribe, translate
+from . import audio, fetch, language, script, speech, subtitles, transcribe, translate
 
 # Progress (percent) at which each stage starts; transcription takes the lion's share.
 STAGE_START = {"download": 1, "audio": 20, "speech": 30, "language": 35, "transcription": 40, "subtitles": 95}
@@ -30,6 +30,7 @@ class Job:
     # Stop after language identification (whisper-asr-webservice's /detect-language).
     detect_only: bool = False
     fetch_policy: fetch.FetchPolicy = field(default_factory=fetch.FetchPolicy.from_settings)
+    chinese_script: str = field(default_factory=lambda: _setting("AITASKS_CHINESE_SCRIPT", "simplified"))
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
             text_language=plan.whisper_output,
             task=plan.whisper_task,
             on_progress=on_progress,
+            regions=[span for span, span_code in spoken_plan.regions if span_code == code],
         )
         if plan.text_translator is not None:
             report(STAGE_START["transcription"] + int(share * (base + own_s) / total_s), "translation")
@@ -128,6 +130,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
         words.extend(heard)
         done_s += own_s
     words.sort(key=lambda word: word.start_ms)
+    words = script.one_script(words, job.chinese_script)
 
     report(STAGE_START["subtitles"], "subtitles")
     cues = subtitles.build_cues(words)
@@ -141,6 +144,12 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
         language_detection=spoken_plan.report(),
         words=words,
     )
+
+
+def _setting(name: str, default: str) -> str:
+    from django.conf import settings
+
+    return getattr(settings, name, default)
 
 
 def _b_code(whisper_code: str) -> str:

@@ -2,6 +2,8 @@
 
 Speech regions are then grouped into decoding windows of at most 30 s, Whisper's input size;
 silence, music and noise outside the regions never reach the model, so they produce no cues.
+The model hears a window's regions one after the other, the pauses between them left out
+(transcribe.py maps the word times back).
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ import numpy as np
 from .audio import SAMPLE_RATE
 
 WINDOW_LIMIT_S = 30.0
-# Regions closer than this are decoded together: Whisper reads better with context.
-JOIN_GAP_S = 1.5
+# Regions closer than this are decoded together: Whisper reads better with context, and a short
+# stretch alone in a window padded to 30 s invites hallucinations and loops (a slow speaker's
+# long pauses split a talk into such stretches).
+JOIN_GAP_S = 3.0
 
 
 @dataclass(frozen=True)

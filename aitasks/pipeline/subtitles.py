@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .transcribe import TimedWord
+from .transcribe import UNSPACED_LANGUAGES, TimedWord
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,6 @@ class CueRules:
 
 
 LINE_LIMITS = {"chi": 16, "kor": 16, "jpn": 13}
-UNSPACED_LANGUAGES = frozenset({"chi", "jpn", "tha", "lao", "khm", "bur", "tib"})
 SENTENCE_ENDS = tuple(".!?…。！？")
 CLAUSE_ENDS = tuple(",;:，、；：—")
 
@@ -70,11 +69,18 @@ class Cue:
 
 
 def join_words(words: list[TimedWord]) -> str:
-    if not words:
-        return ""
-    if words[0].language in UNSPACED_LANGUAGES:
-        return "".join(word.text.strip() for word in words)
-    return " ".join(word.text.strip() for word in words)
+    """The words as Whisper spells them: each carries its own leading space where one belongs
+    ("all" "-in" "-half" → "all-in-half", " 3" ".5" → "3.5", CJK without spaces)."""
+    return "".join(word.text for word in words).strip()
+
+
+def continues(words: list[TimedWord], index: int) -> bool:
+    """True when words[index + 1] is the rest of words[index]'s word ("-in" after "all"):
+    no cue and no line may break between them."""
+    if index + 1 >= len(words) or words[index].language in UNSPACED_LANGUAGES:
+        return False
+    following = words[index + 1].text
+    return bool(following) and not following[0].isspace()
 
 
 def build_cues(words: list[TimedWord]) -> list[Cue]:
@@ -91,17 +97,16 @@ def _wrap_words(words: list[TimedWord], rules: CueRules) -> tuple[str, ...]:
 
 
 def _word_ends(words: list[TimedWord]) -> list[int]:
-    """Where each word but the last ends in `join_words(words)`: the only places a line may break.
-
-    Unspaced languages need this: their text alone does not show where words end.
-    """
-    separator = 0 if words and words[0].language in UNSPACED_LANGUAGES else 1
+    """Where a line may break in `join_words(words)`: after each word but the last that is not
+    continued by the next. Unspaced languages need this: their text alone does not show where
+    words end."""
+    lead = len(words[0].text) - len(words[0].text.lstrip()) if words else 0
     ends: list[int] = []
-    position = 0
-    for word in words[:-1]:
-        position += len(word.text.strip())
-        ends.append(position)
-        position += separator
+    position = -lead
+    for index, word in enumerate(words[:-1]):
+        position += len(word.text)
+        if not continues(words, index):
+            ends.append(len(word.text.rstrip()) - len(word.text) + position)
     return ends
 
 
@@ -153,6 +158,8 @@ def _split_block(block: list[TimedWord], rules: CueRules) -> list[list[TimedWord
             end += 1
         if end < len(block):
             end = _best_break(block, start, end, rules)
+        while start + 1 < end < len(block) and continues(block, end - 1):
+            end -= 1  # never end a cue inside a word
         groups.append(block[start:end])
         start = end
     return groups
@@ -167,7 +174,7 @@ def _best_break(block: list[TimedWord], start: int, end: int, rules: CueRules) -
         if len(join_words(block[start:candidate])) < 0.4 * full:
             break
         score = _break_score(block, candidate - 1, rules)
-        if score > best_score + 0.5:
+        if score > best_score + 0.5 and not continues(block, candidate - 1):
             best_end, best_score = candidate, score
     return best_end
 

@@ -119,11 +119,13 @@ def translate_words(words: list[TimedWord], translator: TextTranslator) -> list[
 
 
 def _spread(text: str, start_ms: int, end_ms: int, language: str) -> list[TimedWord]:
-    tokens = list(text.replace(" ", "")) if language in UNSPACED_LANGUAGES else text.split()
+    unspaced = language in UNSPACED_LANGUAGES
+    tokens = list(text.replace(" ", "")) if unspaced else text.split()
     total = sum(len(token) for token in tokens) or 1
     words, position = [], 0
     for token in tokens:
         begin = start_ms + (end_ms - start_ms) * position // total
         position += len(token)
-        words.append(TimedWord(begin, start_ms + (end_ms - start_ms) * position // total, token, language))
+        spelled = token if unspaced else " " + token  # as Whisper writes words: its own leading space
+        words.append(TimedWord(begin, start_ms + (end_ms - start_ms) * position // total, spelled, language))
     return words

@@ -1,0 +1,222 @@
+"""Whisper's known failure modes, recognised on its own output.
+
+Batched decoding (one pass over many windows) skips the checks that Whisper's sequential
+decoder makes on every window: a window whose text compresses too well (a repetition loop) or
+whose tokens are improbable is decoded again at higher temperatures, and a window that is
+probably not speech is dropped. This module holds those checks, on plain values, so that the
+engine can apply them per window and tests can run them on recorded model outputs:
+
+- `judge`: keep a window, drop it as non-speech, or decode it again;
+- `repeated_runs` / `collapse_repeats`: a phrase of 1-3 words said 4+ times in a row, and the
+  last resort when even the fallback loops (one copy is kept);
+- `is_phantom`: the phrases Whisper writes on silence, music and noise ("Thanks for watching",
+  subtitle credits), in many languages; dropped only when the audio under them does not sound
+  like speech (`sounds_unlike_speech`).
+"""
+
+from __future__ import annotations
+
+import enum
+import unicodedata
+import zlib
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+# Whisper's own thresholds (openai/whisper transcribe.py, faster-whisper's defaults).
+COMPRESSION_RATIO_THRESHOLD = 2.4
+LOG_PROB_THRESHOLD = -1.0
+NO_SPEECH_THRESHOLD = 0.6
+# A loop: a phrase of up to MAX_PHRASE_WORDS words repeated MIN_REPEATS times or more in a row.
+MAX_PHRASE_WORDS = 3
+MIN_REPEATS = 4
+# Below this mean word probability, or above this no-speech probability, Whisper is not
+# hearing words: a phantom phrase there is dropped.
+PHANTOM_WORD_PROBABILITY = 0.6
+# Whisper sometimes stops after the first of several utterances in a window, or skips one in the
+# middle (batched or not). The pipeline hands the engine speech with the pauses left out, so this
+# much of a window without a word is speech never heard: it is decoded on its own, in at most
+# UNHEARD_ROUNDS rounds per window.
+UNHEARD_S = 2.5
+UNHEARD_ROUNDS = 2
+PHANTOM_NO_SPEECH = 0.2
+
+T = TypeVar("T")
+
+
+class Verdict(enum.Enum):
+    KEEP = "keep"
+    NOT_SPEECH = "not speech"  # Whisper's own rule: no-speech probable and the text improbable
+    DECODE_AGAIN = "decode again"  # repetitive or improbable: fall back to the careful decoder
+
+
+def compression_ratio(text: str) -> float:
+    """How well the text compresses (zlib), as Whisper measures it: loops compress very well."""
+    data = text.encode("utf-8")
+    return len(data) / len(zlib.compress(data)) if data else 0.0
+
+
+def normalized_tokens(words: Sequence[str]) -> list[str]:
+    """Words compared for repetition: lower case, punctuation and spaces removed."""
+    tokens = []
+    for word in words:
+        kept = "".join(char for char in unicodedata.normalize("NFKC", word).lower() if char.isalnum())
+        if kept:
+            tokens.append(kept)
+    return tokens
+
+
+def repeated_runs(
+    tokens: Sequence[str], max_phrase: int = MAX_PHRASE_WORDS, min_repeats: int = MIN_REPEATS
+) -> list[tuple[int, int, int]]:
+    """Runs of a phrase repeated `min_repeats`+ times in a row: (start, phrase length, repeats).
+
+    The shortest phrase wins ("or, or, or" is one word repeated, not "or or" twice); runs do
+    not overlap.
+    """
+    runs: list[tuple[int, int, int]] = []
+    index = 0
+    while index < len(tokens):
+        found = None
+        for size in range(1, max_phrase + 1):
+            phrase = tokens[index : index + size]
+            if len(phrase) < size:
+                break
+            repeats = 1
+            while tokens[index + repeats * size : index + (repeats + 1) * size] == phrase:
+                repeats += 1
+            if repeats >= min_repeats:
+                found = (index, size, repeats)
+                break
+        if found:
+            runs.append(found)
+            index += found[1] * found[2]
+        else:
+            index += 1
+    return runs
+
+
+def has_loop(words: Sequence[str]) -> bool:
+    return bool(repeated_runs(normalized_tokens(words)))
+
+
+def collapse_repeats(items: Sequence[T], text: Callable[[T], str]) -> list[T]:
+    """`items` (words) with every repeated run cut to one copy of its phrase."""
+    kept_items = [item for item in items if normalized_tokens([text(item)])]
+    tokens = normalized_tokens([text(item) for item in kept_items])
+    dropped: set[int] = set()
+    for start, size, repeats in repeated_runs(tokens):
+        dropped.update(range(start + size, start + size * repeats))
+    return [item for index, item in enumerate(kept_items) if index not in dropped]
+
+
+def unheard(clip: tuple[float, float], words: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Stretches of `clip` (seconds) longer than UNHEARD_S where none of `words` (start, end) is."""
+    gaps = []
+    position = clip[0]
+    for start, end in sorted(words):
+        if start - position > UNHEARD_S:
+            gaps.append((position, start))
+        position = max(position, end)
+    if clip[1] - position > UNHEARD_S:
+        gaps.append((position, clip[1]))
+    return gaps
+
+
+def judge(text: str, words: Sequence[str], avg_logprob: float, no_speech_prob: float) -> Verdict:
+    """What to do with one decoded window, by Whisper's own signals."""
+    if no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
+        return Verdict.NOT_SPEECH
+    if not text.strip():
+        return Verdict.KEEP
+    if compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or avg_logprob < LOG_PROB_THRESHOLD:
+        return Verdict.DECODE_AGAIN
+    if has_loop(words):
+        return Verdict.DECODE_AGAIN
+    return Verdict.KEEP
+
+
+# --- phantom phrases ---------------------------------------------------------------------
+
+# Whole texts Whisper is known to write where nobody speaks (YouTube outros and subtitle credits
+# from its training data), normalised as `_normalize_phrase` does.
+PHANTOM_PHRASES = frozenset(
+    {
+        # English
+        "you", "thank you", "thank you very much", "thank you so much", "thanks", "thanks for watching",
+        "thank you for watching", "thank you so much for watching", "thanks for watching and see you next time",
+        "please subscribe", "please subscribe to my channel", "like and subscribe", "subscribe",
+        "see you next time", "see you in the next video", "bye", "bye bye", "the end",
+        "ha", "ha ha", "ha ha ha", "haha", "hahaha", "music", "applause", "laughter", "silence",
+        "i'm sorry", "i don't know", "i don't know what that is",
+        # German
+        "vielen dank", "danke", "danke schön", "vielen dank fürs zuschauen", "danke fürs zuschauen",
+        "bis zum nächsten mal", "tschüss", "untertitel im auftrag des zdf für funk 2017",
+        "untertitel im auftrag des zdf 2017", "untertitel im auftrag des zdf 2018", "untertitel im auftrag des zdf 2020",
+        "untertitel im auftrag des zdf 2021", "untertitelung des zdf 2020", "swr 2020", "swr 2021",
+        # French
+        "merci", "merci beaucoup", "merci d'avoir regardé", "merci d'avoir regardé cette vidéo", "sous-titrage st' 501",
+        "sous-titrage société radio-canada", "à bientôt",
+        # Spanish
+        "gracias", "muchas gracias", "gracias por ver", "gracias por ver el video", "suscríbete",
+        "subtítulos por la comunidad de amara.org", "hasta la próxima",
+        # Italian
+        "grazie", "grazie mille", "grazie per la visione", "sottotitoli e revisione a cura di qtss",
+        # Portuguese
+        "obrigado", "obrigada", "obrigado por assistir", "legendas pela comunidade amara.org",
+        # Dutch
+        "dank je wel", "bedankt voor het kijken", "ondertiteld door de amara.org gemeenschap",
+        # Polish, Russian, Ukrainian
+        "dziękuję", "dziękuję za uwagę", "спасибо", "спасибо за просмотр", "продолжение следует",
+        "дякую", "дякую за перегляд",
+        # Chinese, Japanese, Korean
+        "谢谢", "谢谢观看", "謝謝觀看", "感谢观看", "感謝觀看", "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+        "請不吝點贊 訂閱 轉發 打賞支持明鏡與點點欄目", "字幕由amara.org社区提供", "ご視聴ありがとうございました",
+        "ありがとうございました", "チャンネル登録お願いします", "시청해주셔서 감사합니다", "감사합니다",
+        "구독과 좋아요 부탁드립니다",
+    }
+)  # fmt: skip
+# Parts that mark a text as a subtitle credit wherever they appear in it.
+PHANTOM_MARKERS = (
+    "amara.org", "amara org", "dimatorzok", "castingwords", "subtitles by", "untertitel im auftrag",
+    "untertitel von", "untertitelung", "sous-titres réalisés", "sous-titrage", "subtítulos realizados",
+    "sottotitoli creati", "legendas pela", "napisy stworzone", "субтитры", "редактор субтитров",
+    "字幕由", "字幕志愿者", "明镜与点点", "明鏡與點點", "ご視聴", "시청해주셔서",
+)  # fmt: skip
+
+
+def _normalize_phrase(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).lower().strip()
+    kept = "".join(char if (char.isalnum() or char in "'.-" or char.isspace()) else " " for char in text)
+    return " ".join(kept.split()).strip(" .-'")
+
+
+_PHANTOMS = frozenset(_normalize_phrase(phrase) for phrase in PHANTOM_PHRASES)
+
+
+def is_phantom(text: str) -> bool:
+    """A text Whisper is known to invent on non-speech (the whole text, or a credit anywhere)."""
+    phrase = _normalize_phrase(text)
+    if not phrase:
+        return False
+    if phrase in _PHANTOMS or any(marker in phrase for marker in PHANTOM_MARKERS):
+        return True
+    # The same phantom said several times ("Thank you. Thank you.").
+    sentences = [part for part in (_normalize_phrase(piece) for piece in _split_sentences(text)) if part]
+    return len(sentences) > 1 and all(sentence in _PHANTOMS for sentence in sentences)
+
+
+def _split_sentences(text: str) -> list[str]:
+    pieces, current = [], []
+    for char in text:
+        current.append(char)
+        if char in ".!?。！？":
+            pieces.append("".join(current))
+            current = []
+    pieces.append("".join(current))
+    return pieces
+
+
+def sounds_unlike_speech(no_speech_prob: float, word_probabilities: Sequence[float]) -> bool:
+    """Whisper's signals that the audio under a text is not speech."""
+    mean = sum(word_probabilities) / len(word_probabilities) if word_probabilities else 0.0
+    return no_speech_prob >= PHANTOM_NO_SPEECH or mean < PHANTOM_WORD_PROBABILITY

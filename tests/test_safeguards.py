@@ -1,0 +1,104 @@
+"""Whisper's safeguards on recorded model output (faster-whisper, base, batched decoding).
+
+The texts and scores below were recorded from the batched decoder on clips made with espeak-ng:
+twelve "uh"s, one second apart, came back as forty; eight slow "or"s as "Art" eight times.
+"""
+
+from __future__ import annotations
+
+from aitasks.engines.safeguards import (
+    Verdict,
+    collapse_repeats,
+    compression_ratio,
+    has_loop,
+    is_phantom,
+    judge,
+    repeated_runs,
+    sounds_unlike_speech,
+    unheard,
+)
+
+# (text, avg_logprob, no_speech_prob) of one window each, as recorded.
+UH_LOOP = (" uh" * 40, -0.21, 0.83)
+ART_LOOP = (" Art Art Art Art Art Art Art Art", -0.52, 0.6)
+SPEECH = (
+    " The price is 3.5 dollars, an all in deal. Don't worry, it's a well-known state of the art plan.",
+    -0.31,
+    0.01,
+)
+
+
+def words_of(text: str) -> list[str]:
+    return [" " + word for word in text.split()]
+
+
+def test_a_window_that_loops_is_decoded_again() -> None:
+    text, logprob, no_speech = UH_LOOP
+    assert compression_ratio(text) > 2.4
+    assert judge(text, words_of(text), logprob, no_speech) is Verdict.DECODE_AGAIN
+
+
+def test_a_loop_that_compresses_too_little_for_whisper_is_still_caught() -> None:
+    # Eight words: below Whisper's compression threshold of 2.4, yet a loop.
+    text, logprob, no_speech = ART_LOOP
+    assert compression_ratio(text) < 2.4
+    assert has_loop(words_of(text))
+    assert judge(text, words_of(text), logprob, no_speech) is Verdict.DECODE_AGAIN
+
+
+def test_ordinary_speech_is_kept_as_decoded() -> None:
+    text, logprob, no_speech = SPEECH
+    assert judge(text, words_of(text), logprob, no_speech) is Verdict.KEEP
+
+
+def test_improbable_text_is_decoded_again_and_improbable_silence_dropped() -> None:
+    text = " I'm not sure if I'll be able to do that."
+    assert judge(text, words_of(text), -1.3, 0.1) is Verdict.DECODE_AGAIN
+    assert judge(text, words_of(text), -1.3, 0.7) is Verdict.NOT_SPEECH
+    assert judge(text, words_of(text), -0.4, 0.7) is Verdict.KEEP  # confident words: speech after all
+
+
+def test_runs_are_found_with_their_shortest_phrase() -> None:
+    tokens = "and or or or or or then so and so and so and so and so end".split()
+    assert repeated_runs(tokens) == [(1, 1, 5), (7, 2, 4)]  # "so and" four times
+    assert repeated_runs("a b a b a b".split()) == []  # three times is speech, not a loop
+    assert has_loop(["你", "好", "好", "好", "好"])
+
+
+def test_the_last_resort_keeps_one_copy_of_a_looping_phrase() -> None:
+    words = words_of("Well, or, or, or, or, or, or, or, or, we could go.")
+    assert "".join(collapse_repeats(words, str)) == " Well, or, we could go."
+    # Punctuation-only words are not words: they neither break nor count in a run.
+    assert "".join(collapse_repeats([" so", " so", "…", " so", " so", " yes"], str)) == " so yes"
+
+
+def test_phantom_phrases_in_several_languages() -> None:
+    for text in (
+        " Thank you for watching!",
+        " Thank you. Thank you.",
+        " Untertitel im Auftrag des ZDF für funk, 2017",
+        " Sous-titres réalisés par la communauté d'Amara.org",
+        " Subtítulos realizados por la comunidad de Amara.org",
+        "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",
+        " ご視聴ありがとうございました",
+        " Продолжение следует...",
+    ):
+        assert is_phantom(text), text
+    for text in (" Thank you for the flowers.", SPEECH[0], " Danke, dass Sie gekommen sind."):
+        assert not is_phantom(text), text
+
+
+def test_a_phantom_is_dropped_only_where_whisper_hears_no_speech() -> None:
+    # "Thank you." recorded on music: unsure words; said by a speaker: sure words, no doubt of speech.
+    assert sounds_unlike_speech(0.05, [0.31, 0.42])
+    assert sounds_unlike_speech(0.45, [0.9, 0.95])
+    assert not sounds_unlike_speech(0.02, [0.97, 0.99])
+
+
+def test_stretches_without_words_are_found_at_the_end_and_in_the_middle() -> None:
+    # Recorded on 27 s of FLEURS (one window, three speakers): the batched decoder wrote the first
+    # sentence (words 7.7-14.9 s) and stopped; another window skipped its middle sentence.
+    assert unheard((7.7, 30.8), [(7.7, 8.1), (8.1, 14.9)]) == [(14.9, 30.8)]
+    assert unheard((0.0, 20.0), [(0.2, 5.0), (11.0, 19.5)]) == [(5.0, 11.0)]
+    assert unheard((0.0, 20.0), [(0.2, 5.0), (6.5, 19.5)]) == []  # a short pause is not speech passed over
+    assert unheard((0.0, 6.0), []) == [(0.0, 6.0)]
