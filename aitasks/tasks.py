@@ -74,6 +74,8 @@ def process_task(task_id: str) -> str:
         max_duration_s=settings.AITASKS_MAX_DURATION_S,
         local_file=video.file_path if video is not None else task.upload_path,
         detect_only=bool(task.options.get("detect_only")),
+        prompt=str(task.options.get("prompt", "")),
+        temperature=float(task.options.get("temperature") or 0.0),
     )
     try:
         if task.task_name == TaskName.CONTENT_MODERATION:

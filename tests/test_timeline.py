@@ -42,7 +42,9 @@ class RecordingEngine:
     def __init__(self) -> None:
         self.calls: list[tuple[int, list[tuple[float, float]]]] = []
 
-    def transcribe(self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str) -> object:
+    def transcribe(
+        self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str, **hints: object
+    ) -> object:
         self.calls.append((len(samples), clips))
         for start, end in clips:
             word = Word(int(start * 1000), int(end * 1000), " word")

@@ -122,7 +122,7 @@ def test_a_transient_error_is_retried_then_fails(
 class RevokingEngine(FasterWhisperEngine):
     """Cancels its own task while transcribing, as a user clicking Cancel would."""
 
-    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str) -> Iterator:
+    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str, **hints: object) -> Iterator:
         for running in Task.objects.filter(status=Status.STARTED):
             running.revoke()
         yield from super().transcribe(samples, clips, language, task)
@@ -148,7 +148,7 @@ def test_a_revoked_task_is_not_started(user: object, media_server: object) -> No
 class ProgressRecordingEngine(FasterWhisperEngine):
     seen: list[tuple[int, str]] = []
 
-    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str) -> Iterator:
+    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str, **hints: object) -> Iterator:
         for segment in super().transcribe(samples, clips, language, task):
             running = Task.objects.get(status=Status.STARTED)
             ProgressRecordingEngine.seen.append((running.progress, running.stage))
@@ -178,3 +178,27 @@ def test_the_real_model_transcribes_english_speech(user: object, media_server: o
     assert result["vttContent"].startswith("WEBVTT\n\n1\n00:00:0")
     first = result["subtitles"][0]
     assert "00:00:00.500" <= first["start_time"] <= "00:00:01.500"  # speech starts after 0.8 s of silence
+
+
+def test_a_clients_prompt_and_temperature_reach_the_decoder(
+    user: object, media_server: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OpenAI's `prompt`/`temperature` (and /asr's `initial_prompt`), stored in the task's options,
+    go to every decoder call; the real model still hears the speech."""
+    seen: list[tuple[str, float]] = []
+    decode = FasterWhisperEngine.transcribe
+
+    def recording(
+        self: object, samples: np.ndarray, clips: list, language: str, task: str, **hints: object
+    ) -> Iterator:
+        seen.append((hints["prompt"], hints["temperature"]))
+        yield from decode(self, samples, clips, language, task, **hints)
+
+    monkeypatch.setattr(FasterWhisperEngine, "transcribe", recording)
+    options = {"prompt": "The quick brown fox, subtitles.", "temperature": 0.2}
+    task = Task.objects.create(owner=user, url=media_server.url("english.mp4"), status=Status.PENDING, options=options)
+    process_task(str(task.pk))
+    task.refresh_from_db()
+    assert task.status == Status.SUCCESS, task.error
+    assert seen == [("The quick brown fox, subtitles.", 0.2)]
+    assert_heard(task.to_dict()["result"]["concatenated_text"], "quick brown fox jumps over lazy dog subtitles")

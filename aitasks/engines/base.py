@@ -40,11 +40,20 @@ class SpeechEngine(Protocol):
         ...
 
     def transcribe(
-        self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
+        self,
+        samples: np.ndarray,
+        clips: list[tuple[float, float]],
+        language: str,
+        task: str,
+        prompt: str = "",
+        temperature: float = 0.0,
     ) -> Iterator[Segment]:
         """Decode each clip (start, end in seconds, at most 30 s) of `samples` in `language`.
 
-        `task` is "transcribe" or "translate" (to English). Segments come in time order,
-        with word timestamps relative to the whole audio.
+        `task` is "transcribe" or "translate" (to English). `prompt` is text the model reads
+        before each window (names and spellings to expect, as OpenAI's `prompt`); `temperature`
+        the sampling temperature decoding starts from (0: the most likely words, higher only
+        where a window fails Whisper's checks). Segments come in time order, with word
+        timestamps relative to the whole audio.
         """
         ...

@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
 TOKENS_PER_SECOND = 15
 MAX_NEW_TOKENS = 220  # Whisper's limit is 448 tokens, prompt included
+FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's own steps
 
 
 class FasterWhisperEngine:
@@ -133,15 +134,28 @@ class FasterWhisperEngine:
         return results
 
     def transcribe(
-        self, samples: np.ndarray, clips: list[tuple[float, float]], language: str, task: str
+        self,
+        samples: np.ndarray,
+        clips: list[tuple[float, float]],
+        language: str,
+        task: str,
+        prompt: str = "",
+        temperature: float = 0.0,
     ) -> Iterator[Segment]:
         """Batched decoding, then Whisper's safeguards window by window (see safeguards.py)."""
         if not clips:
             return
+        # What every decoder call of this transcription shares: the client's prompt (names,
+        # spellings, style) and the temperature the fallback starts from.
+        options = {
+            "language": language,
+            "task": task,
+            "initial_prompt": prompt or None,
+            "temperature": [step for step in FALLBACK_TEMPERATURES if step >= temperature] or [temperature],
+        }
         segments, _info = self._batched.transcribe(
             samples,
-            language=language,
-            task=task,
+            **options,
             beam_size=self.beam_size,
             batch_size=self.batch_size,
             word_timestamps=True,
@@ -150,14 +164,14 @@ class FasterWhisperEngine:
             condition_on_previous_text=False,
         )
         for clip, decoded in _by_clip(segments, clips, self._whisper.frames_per_second):
-            yield from self._heard(samples, clip, decoded, language, task)
+            yield from self._heard(samples, clip, decoded, options)
 
     def _heard(
-        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
+        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], options: dict[str, Any]
     ) -> Iterator[Segment]:
         """The window's checked words, and those of the stretches Whisper passed over (it may stop
         after the first of several utterances, or skip one), each decoded on its own."""
-        segments = list(self._checked(samples, clip, decoded, language, task))
+        segments = list(self._checked(samples, clip, decoded, options))
         tried: set[tuple[float, float]] = set()
         # A window with no word at all is one Whisper heard no speech in: the same audio again
         # would give the same answer.
@@ -170,8 +184,7 @@ class FasterWhisperEngine:
             logger.info("window %.1f-%.1f s: %d stretches without words decoded on their own", *clip, len(gaps))
             again, _info = self._batched.transcribe(
                 samples,
-                language=language,
-                task=task,
+                **options,
                 beam_size=self.beam_size,
                 batch_size=self.batch_size,
                 word_timestamps=True,
@@ -180,7 +193,7 @@ class FasterWhisperEngine:
                 condition_on_previous_text=False,
             )
             for gap, gap_decoded in _by_clip(again, gaps, self._whisper.frames_per_second):
-                segments.extend(self._checked(samples, gap, gap_decoded, language, task))
+                segments.extend(self._checked(samples, gap, gap_decoded, options))
             segments.sort(key=lambda segment: segment.start_ms)
         # The last resort, over the whole window: a run that survived the fallback is cut to one copy.
         kept = {id(word) for word in safeguards.collapse_repeats([w for s in segments for w in s.words], _text)}
@@ -190,7 +203,7 @@ class FasterWhisperEngine:
                 yield Segment(words[0].start_ms, words[-1].end_ms, "".join(word.text for word in words), words)
 
     def _checked(
-        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], language: str, task: str
+        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], options: dict[str, Any]
     ) -> Iterator[Segment]:
         """One window's segments, decoded again when they loop or are improbable; phantoms out."""
         words = [word.word for segment in decoded for word in (segment.words or ())]
@@ -211,7 +224,7 @@ class FasterWhisperEngine:
                 no_speech_prob,
                 text[:80],
             )
-            decoded = self._sequential(samples, clip, language, task)
+            decoded = self._sequential(samples, clip, options)
         for segment in decoded:
             kept = [word for word in (segment.words or ()) if word.word.strip()]
             unlike_speech = safeguards.sounds_unlike_speech(segment.no_speech_prob, [w.probability for w in kept])
@@ -231,14 +244,13 @@ class FasterWhisperEngine:
             words_out = tuple(Word(_ms(w.start), _ms(w.end), w.word, float(w.probability)) for w in kept)
             yield Segment(words_out[0].start_ms, words_out[-1].end_ms, "".join(w.text for w in words_out), words_out)
 
-    def _sequential(self, samples: np.ndarray, clip: tuple[float, float], language: str, task: str) -> list[Any]:
+    def _sequential(self, samples: np.ndarray, clip: tuple[float, float], options: dict[str, Any]) -> list[Any]:
         """The window through Whisper's sequential decoder, with its temperature fallback and
         compression-ratio, log-probability and no-speech checks; times shifted to the file."""
         first, last = (int(round(edge * SAMPLE_RATE)) for edge in clip)
         segments, _info = self._whisper.transcribe(
             samples[first:last],
-            language=language,
-            task=task,
+            **options,
             beam_size=self.beam_size,
             word_timestamps=True,
             vad_filter=False,

@@ -29,6 +29,9 @@ class Job:
     local_file: Path | None = None
     # Stop after language identification (whisper-asr-webservice's /detect-language).
     detect_only: bool = False
+    # A client's hints to the decoder (OpenAI's `prompt` and `temperature`, /asr's `initial_prompt`).
+    prompt: str = ""
+    temperature: float = 0.0
     fetch_policy: fetch.FetchPolicy = field(default_factory=fetch.FetchPolicy.from_settings)
     chinese_script: str = field(default_factory=lambda: _setting("AITASKS_CHINESE_SCRIPT", "simplified"))
 
@@ -123,6 +126,8 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
             task=plan.whisper_task,
             on_progress=on_progress,
             regions=[span for span, span_code in spoken_plan.regions if span_code == code],
+            prompt=job.prompt,
+            temperature=job.temperature,
         )
         if plan.text_translator is not None:
             report(STAGE_START["transcription"] + int(share * (base + own_s) / total_s), "translation")

@@ -35,6 +35,8 @@ def transcribe(
     task: str = "transcribe",
     on_progress: Callable[[float], None] | None = None,
     regions: list[Span] | None = None,
+    prompt: str = "",
+    temperature: float = 0.0,
 ) -> list[TimedWord]:
     """All words spoken in `windows`; `on_progress` gets the fraction of speech time done.
 
@@ -51,7 +53,7 @@ def transcribe(
     total_ms = max(1.0, clips[-1][1] * 1000)
     words: list[TimedWord] = []
     spaced = text_language not in UNSPACED_LANGUAGES
-    for segment in engine.transcribe(joined, clips, whisper_language, task):
+    for segment in engine.transcribe(joined, clips, whisper_language, task, prompt=prompt, temperature=temperature):
         for index, word in enumerate(segment.words):
             text = word.text
             if index == 0 and spaced and not text[:1].isspace():
