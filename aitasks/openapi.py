@@ -373,8 +373,11 @@ def document() -> dict[str, Any]:
             },
             "/streaming/ai/transcribe": {
                 "post": _operation(
-                    "Create a transcription task (older path, no task_name)",
-                    {"200": _json(_ref("TaskCreated"), "Queued")},
+                    "Create a task (older path; task_name may be left out for a transcription)",
+                    {
+                        "200": _json(_ref("TaskCreated"), "Queued"),
+                        "422": _json(_ref("Error"), "A content-moderation category this installation has not enabled"),
+                    },
                     requestBody=_body({**_ref("CreateTask")}),
                     parameters=[IDEMPOTENCY_KEY],
                 ),
