@@ -202,3 +202,16 @@ def test_a_clients_prompt_and_temperature_reach_the_decoder(
     assert task.status == Status.SUCCESS, task.error
     assert seen == [("The quick brown fox, subtitles.", 0.2)]
     assert_heard(task.to_dict()["result"]["concatenated_text"], "quick brown fox jumps over lazy dog subtitles")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://a..example.com/x.mp4",  # the resolver raises (an empty IDNA label)
+        "http://127.0.0.1/a\x01b.mp4",  # httpx calls it invalid
+    ],
+)
+def test_a_url_that_cannot_even_be_requested_fails_at_once_with_a_reason(user: object, url: str) -> None:
+    task = run(user, url)
+    assert (task.status, task.attempts) == (Status.FAILURE, 1)  # not retried as an internal error
+    assert task.error == "cannot download url: invalid url"

@@ -134,6 +134,8 @@ def resolve(target: Target, policy: FetchPolicy) -> str:
         infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
     except socket.gaierror:
         raise PipelineError(f"cannot download url: host {target.host} not found") from None
+    except UnicodeError:  # a host name IDNA cannot encode ("a..example.com": an empty label)
+        raise PipelineError("cannot download url: invalid url") from None
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not policy.trusts(target.host):
         for address in addresses:
@@ -160,7 +162,10 @@ def download(
         for _hop in range(policy.max_redirects + 1):
             target = check_url(url, policy)
             address = resolve(target, policy)
-            request = _pinned_request(client, target, address)
+            try:
+                request = _pinned_request(client, target, address)
+            except httpx.InvalidURL:  # characters httpx refuses in the path or query
+                raise PipelineError("cannot download url: invalid url") from None
             try:
                 response = client.send(request, stream=True)
             except httpx.TimeoutException:
