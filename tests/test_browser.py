@@ -8,14 +8,12 @@ Screenshots land in screenshots/ (git-ignored) for people to look at.
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from aitasks.models import Status, Task
-from tests.conftest import run_queued_tasks
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -74,33 +72,13 @@ def page(browser: object, live_server: object, user: object) -> Iterator[object]
     assert refused == [], refused
 
 
-@pytest.fixture
-def worker() -> Iterator[None]:
-    """The queue's worker, in a thread: takes each queued message as django-q2 would."""
-    stop = threading.Event()
-
-    def loop() -> None:
-        from django.db import connection
-
-        while not stop.is_set():
-            run_queued_tasks()
-            stop.wait(0.3)
-        connection.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=30)
-
-
 def shoot(page: object, name: str) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
 def test_an_editor_generates_subtitles_watches_them_finish_and_downloads_the_vtt(
-    page: object, media_server: object, worker: None
+    page: object, media_server: object, queue_worker: None
 ) -> None:
     page.fill("#id_url", media_server.url("english.mp4"))
     page.select_option("#id_audio_language", "eng")
@@ -236,7 +214,7 @@ def test_an_editor_cancels_a_queued_task_from_its_dialog(page: object, user: obj
 
 
 def test_an_editor_uploads_a_video_and_watches_it_with_ai_captions(
-    page: object, live_server: object, media_dir: Path, worker: None
+    page: object, live_server: object, media_dir: Path, queue_worker: None
 ) -> None:
     page.goto(live_server.url + "/videos")
     page.set_input_files("#id_file", str(media_dir / "english.mp4"))
