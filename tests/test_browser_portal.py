@@ -22,7 +22,7 @@ from tests.heard import assert_heard
 from tests.test_browser import CHROMIUM, shoot
 
 # The browser and a logged-in page, the same fixtures as the dashboard's first browser tests.
-browser, page, worker = test_browser.browser, test_browser.page, test_browser.worker
+browser, page = test_browser.browser, test_browser.page
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -291,7 +291,7 @@ def test_a_mixed_language_video_plays_with_one_track_per_language(
 
 @pytest.mark.slow
 def test_an_uploaded_english_and_german_video_gets_an_english_and_a_german_track_from_the_real_model(
-    page: object, live_server: object, media_dir: Path, worker: None
+    page: object, live_server: object, media_dir: Path, queue_worker: None
 ) -> None:
     page.goto(live_server.url + "/videos")
     page.set_input_files("#id_file", str(media_dir / "code-switching.mp4"))

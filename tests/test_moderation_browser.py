@@ -9,7 +9,7 @@ import pytest
 
 from aitasks.models import Task, Video, VideoStatus
 from tests import media
-from tests.test_browser import CHROMIUM, browser, page, shoot, worker  # noqa: F401  (fixtures)
+from tests.test_browser import CHROMIUM, browser, page, shoot  # noqa: F401  (fixtures)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -19,7 +19,7 @@ pytestmark = [
 
 def test_an_editor_moderates_a_video_and_jumps_to_a_flagged_frame(
     page: object,  # noqa: F811
-    worker: None,  # noqa: F811
+    queue_worker: None,
     settings: object,
     user: object,
 ) -> None:
