@@ -23,7 +23,7 @@ class AitasksConfig(AppConfig):
 def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
     # A worker (re)starting after a crash finds the tasks its predecessor left half done, and
     # the messages lost meanwhile (see aitasks.recovery).
-    from .tasks import recover_stalled_tasks
+    from .worker import recover_stalled_tasks
 
     recover_stalled_tasks()
 

@@ -33,7 +33,7 @@ def _to_pending_and_send(task: Task) -> None:
 def send(task: Task) -> bool:
     """Send the message that makes a worker run `task` (waiting in the database); False when
     the broker could not take it: the task stays waiting and recovery sends it later."""
-    return _send("aitasks.tasks.process_task", str(task.pk), name=f"ai-task-{task.pk}", group="ai-tasks")
+    return _send("aitasks.worker.process_task", str(task.pk), name=f"ai-task-{task.pk}", group="ai-tasks")
 
 
 def requeue(task: Task) -> bool:
@@ -55,7 +55,7 @@ def enqueue_copy(video: Video) -> None:
 def send_copy(video: Video) -> bool:
     if not Video.objects.filter(pk=video.pk, status=VideoStatus.PENDING, copier="").update(queued_at=Now()):
         return False
-    return _send("aitasks.tasks.copy_video", video.pk, name=f"video-copy-{video.pk}", group="aitasks")
+    return _send("aitasks.worker.copy_video", video.pk, name=f"video-copy-{video.pk}", group="aitasks")
 
 
 def enqueue_call(function: str, *args: object) -> None:

@@ -33,7 +33,7 @@ def recover() -> int:
 
 
 def take_back_stalled_tasks() -> int:
-    from .tasks import workdir_for
+    from .worker import workdir_for
 
     stale_before = timezone.now() - timedelta(seconds=settings.AITASKS_STALLED_AFTER_S)
     recovered = 0

@@ -3,7 +3,7 @@ compatible APIs, the CLI's --queue): the file is stored under AITASKS_DATA_DIR/u
 id>/, the task is created by `work.submit()` (the same queue, workers and limit as any other),
 and the worker reads the file in place. The file is deleted when its task ends.
 
-(The request's multipart body itself is bounded while it arrives by aitasks.uploads.)
+(The request's multipart body itself is bounded while it arrives by aitasks.upload_limits.)
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from typing import Any
 from django.conf import settings
 
 from . import work
+from .hosted_videos import probe
 from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Task
 from .pipeline.errors import PipelineError
-from .videos import probe
 
 MIN_DURATION_MS = 100
 PCM_RATE = 16000  # whisper-asr-webservice's encode=false: raw 16-bit little-endian mono at 16 kHz

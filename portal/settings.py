@@ -197,10 +197,10 @@ STORAGES = {
 }
 
 # Uploads above 2.5 MB go to a temporary file as they arrive, never whole into memory; before
-# that, aitasks.uploads refuses files from anonymous users and bodies over the page's limit
+# that, aitasks.upload_limits refuses files from anonymous users and bodies over the page's limit
 # (AITASKS_MAX_UPLOAD_MB for videos) before a byte is written.
 FILE_UPLOAD_HANDLERS = [
-    "aitasks.uploads.LimitedUploadHandler",
+    "aitasks.upload_limits.LimitedUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
@@ -306,7 +306,7 @@ AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 # named): name the broker, keep timeout < retry, deliver once and let aitasks count retries.
 AITASKS_TASK_TIMEOUT_S = envint("AITASKS_TASK_TIMEOUT_S", 3 * 3600, minimum=60)
 
-# OpenAI- and whisper-asr-webservice-compatible APIs (aitasks/api_openai.py, api_asr.py).
+# OpenAI- and whisper-asr-webservice-compatible APIs (aitasks/api/openai.py, asr.py).
 # A request waits for its task up to BASE + FACTOR x the file's duration, then answers 504.
 AITASKS_SYNC_WAIT_BASE_S = envint("AITASKS_SYNC_WAIT_BASE_S", 120, minimum=1)
 AITASKS_SYNC_WAIT_FACTOR = envint("AITASKS_SYNC_WAIT_FACTOR", 3, minimum=0)

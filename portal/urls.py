@@ -8,9 +8,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("login", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("aitasks.urls")),
+    path("", include("aitasks.api.urls")),
+    path("", include("aitasks.dashboard.urls")),
 ]
 
-handler400 = "aitasks.api.bad_request"
-handler404 = "aitasks.api.not_found"
-handler500 = "aitasks.api.server_error"
+handler400 = "aitasks.api.tasks.bad_request"
+handler404 = "aitasks.api.tasks.not_found"
+handler500 = "aitasks.api.tasks.server_error"

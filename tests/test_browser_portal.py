@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from aitasks import videos
+from aitasks import hosted_videos
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
 from tests import test_browser
 from tests.heard import assert_heard
@@ -276,7 +276,7 @@ def test_a_mixed_language_video_plays_with_one_track_per_language(
     video.directory.mkdir(parents=True, exist_ok=True)
     shutil.copy(media_dir / "english.mp4", video.file_path)
     task = Task.objects.create(owner=user, video=video, url=video.mp4_path(), status=Status.SUCCESS, result=RESULT)
-    videos.attach_result(task)
+    hosted_videos.attach_result(task)
     assert Subtitle.objects.filter(video=video).count() == 2
     page.goto(live_server.url + "/")
     assert "Town hall" in page.locator("#tasks-table tbody tr").first.inner_text()  # not /streaming/videos/…

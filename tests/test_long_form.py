@@ -14,7 +14,7 @@ import pytest
 
 from aitasks.models import Status, Task
 from aitasks.pipeline.subtitles import CueRules
-from aitasks.tasks import process_task
+from aitasks.worker import process_task
 from tests import media
 from tests.heard import assert_heard
 

@@ -26,7 +26,7 @@ from gcore.types.streaming.ai_task_get_response import (
 )
 
 from aitasks.models import FlaggedFrame, Status, Task
-from aitasks.tasks import process_task
+from aitasks.worker import process_task
 from tests import media
 
 GREY, BLUE, RED, GREEN = (128, 128, 128), (40, 60, 200), (200, 30, 30), (30, 160, 60)

@@ -14,8 +14,8 @@ from django.test import Client
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 
+from aitasks.api.openapi import EXAMPLE_TASK_ID, document
 from aitasks.models import Status, Subtitle, Task, Video
-from aitasks.openapi import EXAMPLE_TASK_ID, document
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

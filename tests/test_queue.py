@@ -13,7 +13,7 @@ from django_q.signals import pre_enqueue
 
 from aitasks import queue
 from aitasks.models import Status, Task, sources_of
-from aitasks.tasks import process_task
+from aitasks.worker import process_task
 from aitasks.workers import this_worker
 
 URL = "http://127.0.0.1:9/a.mp4"

@@ -7,10 +7,11 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_q.models import OrmQ, Schedule
 
 from aitasks.models import Status, Task
-from aitasks.tasks import purge_expired, recover_stalled_tasks, workdir_for
+from aitasks.worker import purge_expired, recover_stalled_tasks, workdir_for
 from aitasks.workers import HOST, PLACE, this_worker
 
 pytestmark = pytest.mark.django_db
@@ -78,9 +79,11 @@ def test_the_old_worker_cannot_overwrite_a_task_taken_from_it(user: object, djan
     assert Task.objects.get(pk=task.pk).status == Status.PENDING
 
 
-def test_the_periodic_jobs_are_scheduled() -> None:
+def test_the_periodic_jobs_are_scheduled_by_paths_that_import() -> None:
     functions = set(Schedule.objects.values_list("func", flat=True))
-    assert {"aitasks.tasks.recover_stalled_tasks", "aitasks.tasks.purge_expired"} <= functions
+    assert {"aitasks.worker.recover_stalled_tasks", "aitasks.worker.purge_expired"} <= functions
+    for function in functions:
+        assert callable(import_string(function))
 
 
 def test_old_finished_tasks_are_purged_and_recent_ones_kept(user: object, settings) -> None:

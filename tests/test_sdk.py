@@ -7,7 +7,7 @@ import pytest
 from gcore import Gcore
 
 from aitasks.models import Status, Task
-from aitasks.tasks import process_task
+from aitasks.worker import process_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,7 +6,7 @@ import pytest
 
 from aitasks.engines import translation
 from aitasks.models import Status, Task
-from aitasks.tasks import process_task
+from aitasks.worker import process_task
 from tests.fakes import FakeTranslator
 from tests.heard import assert_heard
 

@@ -11,7 +11,7 @@ from django.db import connections
 from django.test import Client
 
 from aitasks.models import Task, Video, VideoStatus
-from aitasks.tasks import copy_video
+from aitasks.worker import copy_video
 from tests.conftest import run_queued_tasks, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)

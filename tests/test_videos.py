@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from gcore import Gcore
 
-from aitasks import videos
+from aitasks import hosted_videos
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
 from tests.conftest import run_queued_tasks
 from tests.heard import assert_heard
@@ -30,13 +30,13 @@ def patch(client: Client, path: str, body: object) -> object:
 @pytest.fixture
 def ready_video(user: object, media_dir: object, settings: object) -> Video:
     """A video whose file is already stored (english.mp4)."""
-    from aitasks import videos
+    from aitasks import hosted_videos
 
     video = Video.objects.create(owner=user, name="Keynote")
     scratch = settings.AITASKS_DATA_DIR / "scratch.mp4"
     scratch.parent.mkdir(parents=True, exist_ok=True)
     scratch.write_bytes((media_dir / "english.mp4").read_bytes())
-    videos.store_file(video, scratch)
+    hosted_videos.store_file(video, scratch)
     video.refresh_from_db()
     assert video.status == VideoStatus.READY
     return video
@@ -272,18 +272,18 @@ def _mixed_task(video: Video, **fields: object) -> Task:
 
 
 def test_a_mixed_language_video_gets_one_ai_track_per_spoken_language(ready_video: Video) -> None:
-    videos.attach_result(_mixed_task(ready_video))
+    hosted_videos.attach_result(_mixed_task(ready_video))
     tracks = {s.name: s for s in Subtitle.objects.filter(video=ready_video)}
     assert set(tracks) == {"English (AI)", "German (AI)"}
     assert (tracks["English (AI)"].language, tracks["German (AI)"].language) == ("eng", "ger")
     assert "Good morning" in tracks["English (AI)"].vtt and "Guten Morgen" not in tracks["English (AI)"].vtt
     assert "Guten Morgen" in tracks["German (AI)"].vtt and "Thank you" not in tracks["German (AI)"].vtt
-    videos.attach_result(_mixed_task(ready_video))  # generated again: no duplicate tracks
+    hosted_videos.attach_result(_mixed_task(ready_video))  # generated again: no duplicate tracks
     assert Subtitle.objects.filter(video=ready_video).count() == 2
 
 
 def test_a_translation_of_a_mixed_video_is_one_track_in_its_target(ready_video: Video) -> None:
-    videos.attach_result(_mixed_task(ready_video, subtitles_language="fre"))
+    hosted_videos.attach_result(_mixed_task(ready_video, subtitles_language="fre"))
     assert list(Subtitle.objects.filter(video=ready_video).values_list("name", "language")) == [
         ("French (AI-translate)", "fre")
     ]

@@ -117,7 +117,7 @@ def test_a_finished_task_is_delivered_once_after_failed_attempts(
     # A real task that the worker ends (FAILURE: the URL is a web page, not a video).
     task = Task.objects.create(owner=user, url=media_server.url("page.html"))  # type: ignore[attr-defined]
     task.transition(Status.PENDING)
-    from aitasks.tasks import process_task
+    from aitasks.worker import process_task
 
     process_task(str(task.pk))
     run_queued_tasks()  # the delivery queued when the task ended: first attempt, refused
@@ -223,13 +223,13 @@ def test_only_the_owners_tasks_reach_the_owners_webhooks(
 
 
 def test_a_videos_ai_subtitles_task_names_its_video(receiver: Receiver, user: object, dashboard: Client) -> None:
-    from aitasks import videos
+    from aitasks import hosted_videos
     from aitasks.models import Video
 
     receiver.failures = 0
     register(dashboard, receiver)
     video = Video.objects.create(owner=user, name="Keynote")
-    (task,) = videos.start_ai_subtitles(video, "eng", [])
+    (task,) = hosted_videos.start_ai_subtitles(video, "eng", [])
     task.revoke()
     webhooks.deliver_due()
     payload = next(iter(receiver.accepted.values()))
@@ -242,7 +242,7 @@ def test_old_finished_deliveries_are_purged_with_the_tasks(receiver: Receiver, u
     register(dashboard, receiver)
     Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING).revoke()
     webhooks.deliver_due()
-    from aitasks.tasks import purge_expired
+    from aitasks.worker import purge_expired
 
     purge_expired()
     assert Delivery.objects.count() == 1  # recent

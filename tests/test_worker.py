@@ -11,7 +11,7 @@ from django_q.models import OrmQ
 
 from aitasks.engines.whisper import FasterWhisperEngine
 from aitasks.models import Status, Task
-from aitasks.tasks import process_task, workdir_for
+from aitasks.worker import process_task, workdir_for
 from tests.conftest import ENGLISH_TEXT
 from tests.heard import assert_heard
 

@@ -6,10 +6,10 @@ from typing import Any
 
 from django import forms
 
-from . import languages
+from .. import languages
+from ..models import VideoStatus
+from ..pipeline.fetch import FetchPolicy, UnsafeUrl, check_url
 from .forms import LanguageField
-from .models import VideoStatus
-from .pipeline.fetch import FetchPolicy, UnsafeUrl, check_url
 
 
 def clean_auto_transcribe(value: str) -> str:

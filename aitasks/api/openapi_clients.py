@@ -1,11 +1,11 @@
-"""The OpenAPI description of the other clients' APIs (aitasks/api_openai.py, api_asr.py),
-merged into the service's document by aitasks/openapi.py."""
+"""The OpenAPI description of the other clients' APIs (aitasks/api/openai.py, asr.py),
+merged into the service's document by aitasks/api/openapi.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from . import languages, transcripts
+from .. import languages, transcripts
 
 WHISPER_CODES = sorted(language.whisper_code for language in languages.LANGUAGES)
 SECURITY = [{"Bearer": []}, {"APIKey": []}]

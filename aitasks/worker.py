@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from . import queue, recovery, uploaded_media, videos, webhooks
+from . import hosted_videos, queue, recovery, uploaded_media, webhooks
 from .engines.base import EngineError
 from .models import FINAL_STATUSES, FlaggedFrame, Status, Task, TaskName, Video
 from .pipeline.errors import PipelineError, Revoked
@@ -103,7 +103,7 @@ def process_task(task_id: str) -> str:
     uploaded_media.delete(task)
     if not succeeded:
         return "taken away"  # revoked, or taken back from a worker thought dead
-    videos.attach_result(task)
+    hosted_videos.attach_result(task)
     return "success"
 
 
@@ -148,7 +148,7 @@ def copy_video(video_id: int) -> str:
     video = Video.objects.filter(pk=video_id).first()
     if video is None or not video.claim_copy(this_worker()):
         return "skipped: not waiting to be copied"
-    videos.copy_origin(video, video.copier)
+    hosted_videos.copy_origin(video, video.copier)
     return "copied"
 
 

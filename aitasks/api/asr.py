@@ -17,10 +17,10 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import languages, transcripts, uploaded_media, uploads, work
-from .api import error
-from .auth import authenticate_bearer
-from .pipeline.errors import PipelineError
+from .. import languages, transcripts, upload_limits, uploaded_media, work
+from ..auth import authenticate_bearer
+from ..pipeline.errors import PipelineError
+from .tasks import error
 
 # /detect-language looks at the start of the file (whisper-asr-webservice: the first 30 s; our
 # language identification spreads its windows over what it gets).
@@ -90,10 +90,10 @@ def _checked(request: HttpRequest, form_class: type[forms.Form]) -> tuple[Any, A
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
         return error(f"{field}: {messages[0]}")
-    # The upload handler (aitasks.uploads) takes the file from this account, up to its limit.
+    # The upload handler (aitasks.upload_limits) takes the file from this account, up to its limit.
     request.user = user
     files = request.FILES
-    if refused := uploads.refusal(request):
+    if refused := upload_limits.refusal(request):
         return error(f"audio_file: {refused}")
     upload = files.get("audio_file")
     if upload is None:

@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .models import ApiKey
+from ..models import ApiKey
 
 
 class ApiKeyForm(forms.Form):

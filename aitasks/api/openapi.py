@@ -12,9 +12,10 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import languages, openapi_clients
-from .api import error
-from .models import Status, VideoStatus
+from .. import languages
+from ..models import Status, VideoStatus
+from . import openapi_clients
+from .tasks import error
 
 
 def _ref(name: str) -> dict[str, str]:

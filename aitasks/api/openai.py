@@ -16,9 +16,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import languages, transcripts, uploaded_media, uploads, work
-from .auth import authenticate_bearer
-from .pipeline.errors import PipelineError
+from .. import languages, transcripts, upload_limits, uploaded_media, work
+from ..auth import authenticate_bearer
+from ..pipeline.errors import PipelineError
 
 SERVER_FAILURES = ("internal error", "speech engine error", "the worker processing the task")
 
@@ -89,10 +89,10 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
     api_key = authenticate_bearer(request)
     if api_key is None:
         return openai_error("invalid or missing API key", status=401, code="invalid_api_key")
-    # The upload handler (aitasks.uploads) takes the file from the key's account, up to its limit.
+    # The upload handler (aitasks.upload_limits) takes the file from the key's account, up to its limit.
     request.user = api_key.user
     fields, files = request.POST, request.FILES
-    if refused := uploads.refusal(request):
+    if refused := upload_limits.refusal(request):
         return openai_error(refused, status=413, param="file")
     form = AudioForm(fields, files)
     if not form.is_valid():

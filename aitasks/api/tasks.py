@@ -17,12 +17,12 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from . import work
-from .auth import authenticate
-from .engines import moderation
+from .. import work
+from ..auth import authenticate
+from ..engines import moderation
+from ..models import Task
+from ..pipeline import translate
 from .forms import NOT_ENABLED, TaskCreateForm, TaskListForm
-from .models import Task
-from .pipeline import translate
 
 View = Callable[..., HttpResponse]
 

@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import webhooks
-from .models import Delivery, Webhook
+from .. import webhooks
+from ..models import Delivery, Webhook
 
 MAX_WEBHOOKS = 10
 RECENT_DELIVERIES = 50

@@ -1,4 +1,4 @@
-"""Forms of the dashboard (the API's forms are in forms.py and forms_videos.py)."""
+"""Forms of the dashboard (the API's forms are in aitasks/api/forms.py and video_forms.py)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from typing import Any
 
 from django import forms
 
-from . import languages
-from .engines.moderation import supported_categories
-from .forms import TaskCreateForm
-from .models import Status, TaskName, Video, VideoStatus
-from .pipeline import translate
+from .. import languages
+from ..api.forms import TaskCreateForm
+from ..engines.moderation import supported_categories
+from ..models import Status, TaskName, Video, VideoStatus
+from ..pipeline import translate
 
 AUTO = [("", "Auto-detect")]
 SAME_AS_AUDIO = [("", "Auto-detect (the spoken language)")]
@@ -163,7 +163,7 @@ class VideoUploadForm(forms.Form):
     )
 
     def __init__(self, *args: Any, refused: str = "", **kwargs: Any) -> None:
-        """`refused`: why the upload handler stopped the file before it arrived (uploads.py)."""
+        """`refused`: why the upload handler stopped the file before it arrived (upload_limits.py)."""
         super().__init__(*args, **kwargs)
         self.refused = refused
         self.fields["auto_transcribe_audio_language"].choices += languages.choices()

@@ -14,11 +14,11 @@ from django import forms
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from . import ranges, videos, work
-from .api import BadRequest, api_endpoint, error, form_error, json_body
-from .forms_videos import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
-from .models import Subtitle, Video, VideoStatus
-from .subtitle_files import InvalidSubtitles, to_vtt
+from .. import hosted_videos, http, work
+from ..models import Subtitle, Video, VideoStatus
+from ..subtitle_files import InvalidSubtitles, to_vtt
+from .tasks import BadRequest, api_endpoint, error, form_error, json_body
+from .video_forms import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
 
 DEFAULT_PER_PAGE = 10
 
@@ -108,7 +108,7 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
     if video is None:
         return _not_found()
     if request.method == "DELETE":
-        videos.delete_video(video)
+        hosted_videos.delete_video(video)
         return HttpResponse(status=204)
     if request.method == "PATCH":
         fields = json_body(request, strings_only=False)
@@ -127,7 +127,7 @@ def video_mp4(request: HttpRequest, video_id: str) -> HttpResponse:
     video = _own_video(request, video_id)
     if video is None or not video.has_file:
         return _not_found()
-    return ranges.serve(request, video.file_path)
+    return http.serve(request, video.file_path)
 
 
 @api_endpoint("GET", "POST")
@@ -164,7 +164,7 @@ def _start_ai_subtitles(video: Video, body: dict[str, Any]) -> HttpResponse:
         return error("the video has no stored file yet: AI subtitles start once it is ready")
     targets = video_targets(form.cleaned_data["auto_translate_subtitles_language"])
     try:
-        tasks = videos.start_ai_subtitles(video, form.cleaned_data["auto_transcribe_audio_language"], targets)
+        tasks = hosted_videos.start_ai_subtitles(video, form.cleaned_data["auto_transcribe_audio_language"], targets)
     except work.QueueFull as full:
         return error(str(full))
     return JsonResponse({"ai_task_ids": [str(task.pk) for task in tasks]})
@@ -175,7 +175,7 @@ def video_targets(value: str) -> list[str]:
 
 
 def _language_name(code: str) -> str:
-    from . import languages
+    from .. import languages
 
     return languages.get(code).name
 

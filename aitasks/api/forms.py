@@ -6,11 +6,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from . import languages
-from .engines import moderation as moderation_engines
-from .models import Status, TaskName
-from .pipeline.fetch import FetchPolicy, UnsafeUrl, check_url
-from .pipeline.moderation import InvalidStopObjects, format_stop_objects, parse_stop_objects
+from .. import languages
+from ..engines import moderation as moderation_engines
+from ..models import Status, TaskName
+from ..pipeline.fetch import FetchPolicy, UnsafeUrl, check_url
+from ..pipeline.moderation import InvalidStopObjects, format_stop_objects, parse_stop_objects
 
 CATEGORIES = moderation_engines.CATEGORIES
 NOT_ENABLED = "not_enabled"
@@ -67,7 +67,7 @@ class TaskCreateForm(forms.Form):
             self.add_error("category", f"category must be one of {', '.join(CATEGORIES)}")
             return
         if category not in moderation_engines.supported_categories():
-            # Gcore answers 422 for an AI feature that is not enabled (api.py maps this code).
+            # Gcore answers 422 for an AI feature that is not enabled (api/tasks.py maps this code).
             self.add_error(
                 "category",
                 forms.ValidationError(

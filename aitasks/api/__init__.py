@@ -1,0 +1,1 @@
+"""The APIs: Gcore's AI tasks and videos, and the other clients' (OpenAI, whisper-asr-webservice)."""
