@@ -1,19 +1,207 @@
-"""Serving stored media with HTTP range requests (players seek; nothing sits in memory)."""
+"""Web plumbing shared by every audience: API authentication, the JSON answer to a bad
+request, the `api_endpoint` decorator, error pages (JSON where API clients call), and serving
+stored media with range requests.
+"""
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import wraps
 from pathlib import Path
+from typing import Any
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django import forms
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from .models import ApiKey
+
+View = Callable[..., HttpResponse]
+
+# --- authentication -------------------------------------------------------------------------
+
+
+def api_key_from(request: HttpRequest) -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.strip().partition(" ")
+    if scheme.lower() != "apikey" or not key.strip():
+        # One Gcore docs page shows the key in a header named "APIKey"; accept that too.
+        key = request.headers.get("APIKey", "")
+    return key.strip() or None
+
+
+def authenticate(request: HttpRequest) -> ApiKey | None:
+    key = api_key_from(request)
+    return ApiKey.authenticate(key) if key else None
+
+
+def authenticate_bearer(request: HttpRequest) -> ApiKey | None:
+    """For the OpenAI-compatible clients: `Authorization: Bearer <key>`, or the Gcore forms."""
+    scheme, _, key = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer" and key.strip():
+        return ApiKey.authenticate(key.strip())
+    return authenticate(request)
+
+
+# --- errors and JSON input ------------------------------------------------------------------
+
+
+def error(message: str, status: int = 400, errors: dict[str, list[str]] | None = None) -> JsonResponse:
+    body: dict[str, Any] = {"error": message}
+    if errors:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def form_error(form: Any) -> JsonResponse:
+    errors = {field: [str(message) for message in messages] for field, messages in form.errors.items()}
+    field, messages = next(iter(errors.items()))
+    return error(f"{field}: {messages[0]}", errors=errors)
+
+
+class BadRequest(Exception):
+    pass
+
+
+Answer = Callable[[str, int], JsonResponse]
+
+
+def api_key_account(request: HttpRequest) -> Any | None:
+    """The account of the request's API key (`Authorization: APIKey <key>`), or None."""
+    api_key = authenticate(request)
+    return api_key.user if api_key is not None else None
+
+
+def api_endpoint(
+    *methods: str,
+    allow_session: bool = False,
+    account: Callable[[HttpRequest], Any | None] = api_key_account,
+    answer: Answer = lambda message, status: error(message, status=status),
+    challenge: str | None = "APIKey",
+) -> Callable[[View], View]:
+    """Method check, authentication and errors for every API view, before its body is read.
+
+    `account`: who the request runs as (None: 401); `answer`: the error shape of that API
+    (Gcore's `{"error": …}` unless told); `challenge`: the WWW-Authenticate scheme of a 401.
+    `allow_session`: a logged-in dashboard user may call it too (media files that a browser's
+    <video> element fetches, with no way to send an API key).
+    """
+
+    def decorator(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method not in methods:
+                response = answer(f"method {request.method} not allowed", 405)
+                response["Allow"] = ", ".join(methods)
+                return response
+            user = account(request)
+            if user is not None:
+                # Set before anything reads the body: the upload handler's limit is this account's.
+                request.user = user
+            elif not (allow_session and request.user.is_authenticated):
+                response = answer("invalid or missing API key", 401)
+                if challenge:
+                    response["WWW-Authenticate"] = challenge
+                return response
+            try:
+                return view(request, *args, **kwargs)
+            except BadRequest as problem:
+                return answer(str(problem), 400)
+
+        return wrapper
+
+    return decorator
+
+
+def json_body(request: HttpRequest, form: type[forms.Form] | None = None, envelope: str = "") -> dict[str, Any]:
+    """The request's JSON object, null values dropped; BadRequest says what is wrong.
+
+    Without `form`, every value must be a string. With it, the body is that form's input: the
+    fields the form does not know are dropped (the SDK sends many Gcore fields that do not
+    apply here) and each other value must be of the JSON type its field takes (a number for an
+    IntegerField, a string otherwise). `envelope`: the fields may come wrapped in an object
+    under that name (the SDK's `{"video": {...}}`).
+    """
+    content_type = request.content_type or ""
+    if content_type != "application/json":
+        raise BadRequest("Content-Type must be application/json")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("malformed JSON body") from None
+    except RecursionError:  # thousands of nested arrays: the decoder runs out of stack
+        raise BadRequest("malformed JSON body: nested too deeply") from None
+    if not isinstance(body, dict):
+        raise BadRequest("the JSON body must be an object")
+    if envelope and body.get(envelope) is not None:
+        body = body[envelope]
+        if not isinstance(body, dict):
+            raise BadRequest(f"{envelope}: must be an object")
+    fields = {key: value for key, value in body.items() if value is not None}
+    if form is None:
+        for key, value in fields.items():
+            if not isinstance(value, str):
+                raise BadRequest(f"{key}: must be a string")
+        return fields
+    known = {key: value for key, value in fields.items() if key in form.base_fields}
+    for key, value in known.items():
+        if isinstance(form.base_fields[key], forms.IntegerField):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise BadRequest(f"{key}: must be an integer")
+        elif not isinstance(value, str):
+            raise BadRequest(f"{key}: must be a string")
+    return known
+
+
+# --- error pages ------------------------------------------------------------------------------
+
+
+# Where API clients call: error pages there are JSON.
+API_PREFIXES = ("/streaming/", "/v1/", "/asr", "/detect-language")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 for any URL: JSON for API clients, Django's page elsewhere."""
+    if is_api_path(request.path):
+        return error("not found", status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception or Exception("not found"))
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """400 raised outside a view (a bad Host header, a malformed multipart body)."""
+    if is_api_path(request.path):
+        return error("bad request")
+    from django.views.defaults import bad_request as page_bad_request
+
+    return page_bad_request(request, exception or Exception("bad request"))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    if is_api_path(request.path):
+        return error("internal error", status=500)
+    from django.views.defaults import server_error as page_server_error
+
+    return page_server_error(request)
+
+
+# --- media with range requests ---------------------------------------------------------------
 
 CHUNK = 256 * 1024
 # At most 18 digits: any file offset fits, and int() never meets a number of thousands of digits.
 _RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$")
 
 
-def serve(request: HttpRequest, path: Path, content_type: str = "video/mp4") -> HttpResponse:
+def serve_file(request: HttpRequest, path: Path, content_type: str = "video/mp4") -> HttpResponse:
+    """Serve stored media with HTTP range requests (players seek; nothing sits in memory)."""
     size = path.stat().st_size
     start, end = 0, size - 1
     status = 200

@@ -292,7 +292,11 @@ AITASKS_ALLOWED_PRIVATE_HOSTS = envlist("AITASKS_ALLOWED_PRIVATE_HOSTS")
 AITASKS_MAX_RETRIES = envint("AITASKS_MAX_RETRIES", 3)
 # At most this many unfinished tasks per account (Gcore: "Queue limit reached (100), try later").
 AITASKS_QUEUE_LIMIT = envint("AITASKS_QUEUE_LIMIT", 100, minimum=1)
+# Page sizes, in one place: the APIs' default (Gcore's `limit` and `per_page`: 10) and most
+# (100), and the dashboard's tasks table.
 AITASKS_PAGE_SIZE = 10
+AITASKS_MAX_PAGE_SIZE = 100
+AITASKS_DASHBOARD_PAGE_SIZE = 20
 # A running task that has not reported for this long is taken back from its (dead) worker.
 AITASKS_STALLED_AFTER_S = envint("AITASKS_STALLED_AFTER_S", 600, minimum=30)
 # A task or video copy still waiting for a worker this long after it was queued lost its

@@ -12,6 +12,6 @@ urlpatterns = [
     path("", include("aitasks.dashboard.urls")),
 ]
 
-handler400 = "aitasks.api.tasks.bad_request"
-handler404 = "aitasks.api.tasks.not_found"
-handler500 = "aitasks.api.tasks.server_error"
+handler400 = "aitasks.http.bad_request"
+handler404 = "aitasks.http.not_found"
+handler500 = "aitasks.http.server_error"

@@ -15,56 +15,15 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
 from .. import languages, transcripts, upload_limits, uploaded_media, work
-from ..auth import authenticate_bearer
+from ..http import api_endpoint, authenticate_bearer, error
 from ..pipeline.errors import PipelineError
-from .tasks import error
+from .forms import AsrQuery, DetectQuery
 
 # /detect-language looks at the start of the file (whisper-asr-webservice: the first 30 s; our
 # language identification spreads its windows over what it gets).
 DETECT_SECONDS = 600
-
-
-def _boolean(value: str) -> bool | None:
-    return {"true": True, "1": True, "false": False, "0": False, "": None}.get(value.strip().lower(), None)
-
-
-class BooleanParam(forms.CharField):
-    def __init__(self, default: bool) -> None:
-        super().__init__(required=False)
-        self.default = default
-
-    def clean(self, value: Any) -> bool:
-        text = super().clean(value)
-        if text.strip().lower() not in ("true", "1", "false", "0", ""):
-            raise forms.ValidationError("must be true or false")
-        parsed = _boolean(text)
-        return self.default if parsed is None else parsed
-
-
-class AsrQuery(forms.Form):
-    task = forms.ChoiceField(choices=[("transcribe", "transcribe"), ("translate", "translate")], required=False)
-    language = forms.CharField(max_length=8, required=False)
-    output = forms.ChoiceField(choices=[(name, name) for name in transcripts.ASR_OUTPUTS], required=False)
-    encode = BooleanParam(default=True)
-    word_timestamps = BooleanParam(default=False)
-    vad_filter = BooleanParam(default=False)
-    initial_prompt = forms.CharField(max_length=4000, required=False)
-
-    def clean_language(self) -> str:
-        code = self.cleaned_data["language"].strip().lower()
-        if not code:
-            return ""
-        language = languages.from_whisper(code)
-        if language is None:
-            raise forms.ValidationError(f"unsupported language {code!r}: use a Whisper code such as 'en'")
-        return language.code
-
-
-class DetectQuery(forms.Form):
-    encode = BooleanParam(default=True)
 
 
 def _account(request: HttpRequest) -> Any | None:
@@ -76,22 +35,17 @@ def _account(request: HttpRequest) -> Any | None:
     return get_user_model().objects.filter(username=settings.AITASKS_ASR_API_USER, is_active=True).first()
 
 
+asr_endpoint = api_endpoint("POST", account=_account, challenge="Bearer")
+
+
 def _checked(request: HttpRequest, form_class: type[forms.Form]) -> tuple[Any, Any, forms.Form] | HttpResponse:
-    if request.method != "POST":
-        response = error(f"method {request.method} not allowed", status=405)
-        response["Allow"] = "POST"
-        return response
-    user = _account(request)
-    if user is None:
-        response = error("invalid or missing API key", status=401)
-        response["WWW-Authenticate"] = "Bearer"
-        return response
     form = form_class(request.GET)
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
         return error(f"{field}: {messages[0]}")
-    # The upload handler (aitasks.upload_limits) takes the file from this account, up to its limit.
-    request.user = user
+    # api_endpoint set request.user before the body is read: the upload handler
+    # (aitasks.upload_limits) takes the file from that account, up to its limit.
+    user = request.user
     files = request.FILES
     if refused := upload_limits.refusal(request):
         return error(f"audio_file: {refused}")
@@ -125,7 +79,7 @@ def _run(user: Any, upload: Any, encode: bool, max_pcm_seconds: float | None, **
     return task
 
 
-@csrf_exempt
+@asr_endpoint
 def asr(request: HttpRequest) -> HttpResponse:
     checked = _checked(request, AsrQuery)
     if isinstance(checked, HttpResponse):
@@ -159,7 +113,7 @@ def asr(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@csrf_exempt
+@asr_endpoint
 def detect_language(request: HttpRequest) -> HttpResponse:
     checked = _checked(request, DetectQuery)
     if isinstance(checked, HttpResponse):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.csrf import csrf_exempt
 
-from .. import languages, transcripts, upload_limits, uploaded_media, work
-from ..auth import authenticate_bearer
+from .. import transcripts, upload_limits, uploaded_media, work
+from ..http import api_endpoint, authenticate_bearer
 from ..pipeline.errors import PipelineError
+from .forms import AudioForm
 
 SERVER_FAILURES = ("internal error", "speech engine error", "the worker processing the task")
 
@@ -36,61 +35,38 @@ def openai_error(
     return response
 
 
-class AudioForm(forms.Form):
-    file = forms.FileField()
-    model = forms.CharField(max_length=200)
-    language = forms.CharField(max_length=8, required=False)
-    prompt = forms.CharField(max_length=4000, required=False, strip=False)
-    response_format = forms.ChoiceField(choices=[(name, name) for name in transcripts.OPENAI_FORMATS], required=False)
-    temperature = forms.FloatField(min_value=0, max_value=1, required=False)
-    stream = forms.CharField(required=False)
-
-    def clean_language(self) -> str:
-        code = self.cleaned_data["language"].strip().lower()
-        if not code:
-            return ""
-        language = languages.from_whisper(code)
-        if language is None:
-            try:
-                language = languages.get(code)  # an ISO-639-2 code is fine too
-            except languages.UnknownLanguage:
-                raise forms.ValidationError(
-                    f"unsupported language {code!r}: use an ISO-639-1 code such as 'en'"
-                ) from None
-        return language.code
-
-    def clean_stream(self) -> str:
-        if self.cleaned_data["stream"].strip().lower() in ("true", "1"):
-            raise forms.ValidationError("streaming is not supported: send stream=false")
-        return ""
-
-
 def _granularities(request: HttpRequest) -> set[str] | str:
     values = request.POST.getlist("timestamp_granularities[]") + request.POST.getlist("timestamp_granularities")
     unknown = [value for value in values if value not in ("word", "segment")]
     return f"unknown timestamp granularity {unknown[0]!r}" if unknown else set(values)
 
 
-@csrf_exempt
+def _answer(message: str, status: int) -> JsonResponse:
+    """api_endpoint's refusals (405, 401, 400) in OpenAI's shape."""
+    return openai_error(message, status=status, code="invalid_api_key" if status == 401 else None)
+
+
+def _bearer_account(request: HttpRequest) -> Any | None:
+    api_key = authenticate_bearer(request)
+    return api_key.user if api_key is not None else None
+
+
+openai_endpoint = api_endpoint("POST", account=_bearer_account, answer=_answer, challenge=None)
+
+
+@openai_endpoint
 def transcriptions(request: HttpRequest) -> HttpResponse:
     return _audio(request, translate=False)
 
 
-@csrf_exempt
+@openai_endpoint
 def translations(request: HttpRequest) -> HttpResponse:
     return _audio(request, translate=True)
 
 
 def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
-    if request.method != "POST":
-        response = openai_error(f"method {request.method} not allowed", status=405)
-        response["Allow"] = "POST"
-        return response
-    api_key = authenticate_bearer(request)
-    if api_key is None:
-        return openai_error("invalid or missing API key", status=401, code="invalid_api_key")
-    # The upload handler (aitasks.upload_limits) takes the file from the key's account, up to its limit.
-    request.user = api_key.user
+    # api_endpoint set request.user before the body is read: the upload handler
+    # (aitasks.upload_limits) takes the file from that account, up to its limit.
     fields, files = request.POST, request.FILES
     if refused := upload_limits.refusal(request):
         return openai_error(refused, status=413, param="file")
@@ -119,7 +95,7 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
             options[name] = data[name]
     try:
         task, duration_ms = uploaded_media.submit_file(
-            api_key.user,
+            request.user,
             upload.chunks(),
             upload.name or "audio",
             audio_language="" if translate else data["language"],
@@ -151,14 +127,8 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
     return response
 
 
-@csrf_exempt
+@api_endpoint("GET", account=_bearer_account, answer=_answer, challenge=None)
 def models(request: HttpRequest) -> HttpResponse:
-    if request.method != "GET":
-        response = openai_error(f"method {request.method} not allowed", status=405)
-        response["Allow"] = "GET"
-        return response
-    if authenticate_bearer(request) is None:
-        return openai_error("invalid or missing API key", status=401, code="invalid_api_key")
     # "whisper-1" is what clients send by default; any model name runs the installed model.
     names = ["whisper-1", transcripts.model_name()]
     data = [{"id": name, "object": "model", "created": 0, "owned_by": "aitasks"} for name in names]

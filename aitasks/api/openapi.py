@@ -1,8 +1,8 @@
 """The OpenAPI 3 document of the API, served at /streaming/openapi.json and
 /streaming/ai/openapi.json.
 
-Written by hand to say exactly what the server does (the test suite fuzzes the live server
-against it with schemathesis). It needs no API key: it holds no user data.
+What each endpoint takes is made from the form that checks it (schema.py); what it answers
+is written here. The test suite fuzzes the live server against it with schemathesis. It needs no API key: it holds no user data.
 """
 
 from __future__ import annotations
@@ -12,10 +12,19 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from .. import languages
-from ..models import Status, VideoStatus
-from . import openapi_clients
-from .tasks import error
+from ..http import error
+from ..models import Status, TaskName, VideoStatus
+from . import openapi_clients, schema
+from .forms import (
+    CATEGORIES,
+    ORDERINGS,
+    AutoSubtitlesForm,
+    SubtitleForm,
+    TaskCreateForm,
+    TaskListForm,
+    VideoForm,
+    VideoListForm,
+)
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -32,13 +41,6 @@ ERRORS = {
 }
 NOT_FOUND = {"404": _json(_ref("Error"), "No such object among yours")}
 NULLABLE_STRING = {"type": "string", "nullable": True}
-LANGUAGE_CODES = sorted({code for language in languages.LANGUAGES for code in language[:2] if code})
-LANGUAGE = {
-    "type": "string",
-    "enum": LANGUAGE_CODES,
-    "description": "ISO-639-2 code, B (`ger`) or T (`deu`), in any letter case; echoed as the B code",
-    "example": "eng",
-}
 # The examples are the objects the test suite puts in its database before fuzzing, so that
 # the fuzzer reaches the found paths too, not only 404.
 EXAMPLE_TASK_ID = "34d0ba5a-23f6-4462-85ff-fe343b0cdb2d"
@@ -73,36 +75,29 @@ def _schemas() -> dict[str, Any]:
         },
         "CreateTask": {
             "type": "object",
-            "required": ["task_name", "url"],
+            "required": schema.required(TaskCreateForm),
             "example": {
                 "task_name": "transcription",
                 "url": "https://example.com/video.mp4",
                 "audio_language": "eng",
                 "client_entity_data": "video 1",
             },
-            "properties": {
-                "task_name": {"type": "string", "enum": ["transcription", "content-moderation"]},
-                "url": {
-                    "type": "string",
-                    "minLength": 1,
-                    "maxLength": 2048,
-                    "description": "HTTP(S) URL of an MP4 file (fetched by a worker, later)",
+            "properties": schema.properties(
+                TaskCreateForm,
+                {
+                    "task_name": {"enum": list(TaskName.values)},
+                    "url": {"description": "HTTP(S) URL of an MP4 file (fetched by a worker, later)"},
+                    "audio_language": {"description": "Absent: detected, with code-switching"},
+                    "subtitles_language": {"description": "Another language than the audio's: translation"},
+                    "category": {
+                        "enum": list(CATEGORIES),
+                        "description": "content-moderation only (required there); 422 when not enabled here",
+                    },
+                    "stop_objects": {
+                        "description": "hard_nudity/soft_nudity: labels ending the scan, `LABEL[:threshold],...`"
+                    },
                 },
-                "audio_language": {**LANGUAGE, "description": "Absent: detected, with code-switching"},
-                "subtitles_language": {**LANGUAGE, "description": "Another language than the audio's: translation"},
-                "category": {
-                    "type": "string",
-                    "enum": ["nsfw", "hard_nudity", "soft_nudity", "sport"],
-                    "description": "content-moderation only (required there); 422 when not enabled here",
-                },
-                "stop_objects": {
-                    "type": "string",
-                    "maxLength": 1024,
-                    "description": "hard_nudity/soft_nudity: labels ending the scan, `LABEL[:threshold],...`",
-                },
-                "client_user_id": {"type": "string", "maxLength": 256},
-                "client_entity_data": {"type": "string", "maxLength": 4096},
-            },
+            ),
         },
         "TaskCreated": {
             "type": "object",
@@ -221,14 +216,13 @@ def _schemas() -> dict[str, Any]:
         },
         "VideoFields": {
             "type": "object",
-            "properties": {
-                "name": {"type": "string", "minLength": 1, "maxLength": 255},
-                "description": {"type": "string", "maxLength": 4096},
-                "origin_url": {"type": "string", "maxLength": 2048},
-                "client_user_id": {"type": "integer", "minimum": 0},
-                "auto_transcribe_audio_language": {"type": "string", "description": "disable, auto or a language code"},
-                "auto_translate_subtitles_language": {"type": "string", "description": "disable, default or codes"},
-            },
+            "properties": schema.properties(
+                VideoForm,
+                {
+                    "auto_transcribe_audio_language": {"description": "disable, auto or a language code"},
+                    "auto_translate_subtitles_language": {"description": "disable, default or codes"},
+                },
+            ),
         },
         "Video": {
             "type": "object",
@@ -264,11 +258,11 @@ def _schemas() -> dict[str, Any]:
         "SubtitleFields": {
             "type": "object",
             "properties": {
-                "name": {"type": "string", "maxLength": 255},
-                "language": LANGUAGE,
-                "vtt": {"type": "string", "description": "WebVTT or SRT, at most 5 MB"},
-                "auto_transcribe_audio_language": {"type": "string", "description": "instead of vtt: AI subtitles"},
-                "auto_translate_subtitles_language": {"type": "string"},
+                **schema.properties(SubtitleForm, {"vtt": {"description": "WebVTT or SRT, at most 5 MB"}}),
+                **schema.properties(
+                    AutoSubtitlesForm,
+                    {"auto_transcribe_audio_language": {"description": "instead of vtt: AI subtitles"}},
+                ),
             },
         },
     }
@@ -285,9 +279,9 @@ def _operation(summary: str, responses: dict[str, Any], **extra: Any) -> dict[st
     return {"summary": summary, "responses": {**responses, **ERRORS}, **extra}
 
 
-def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+def _query(name: str, values: dict[str, Any]) -> dict[str, Any]:
     """An optional query parameter; the server reads an empty value as absent."""
-    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": schema}
+    return {"name": name, "in": "query", "required": False, "allowEmptyValue": True, "schema": values}
 
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
@@ -304,16 +298,10 @@ def document() -> dict[str, Any]:
         requestBody=_body(_ref("CreateTask")),
         parameters=[IDEMPOTENCY_KEY],
     )
-    list_parameters = [
-        _query("page", {"type": "integer", "minimum": 1, "maximum": 1000000}),
-        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
-        _query("ordering", {"type": "string", "enum": ["task_id", "status", "task_name", "started_at", "-task_id", "-status", "-task_name", "-started_at"]}),
-        _query("status", {"type": "string", "enum": list(Status.values)}),
-        _query("task_name", {"type": "string"}),
-        _query("task_id", {"type": "string", "format": "uuid"}),
-        _query("search", {"type": "string", "maxLength": 200}),
-        _query("date_created", {"type": "string", "format": "date"}),
-    ]  # fmt: skip
+    list_parameters = schema.query_parameters(
+        TaskListForm,
+        {"ordering": {"enum": [*ORDERINGS, *(f"-{name}" for name in ORDERINGS)]}, "task_id": {"format": "uuid"}},
+    )
     task_detail = _operation(
         "A task, with its result once finished", {"200": _json(_ref("TaskWithResult"), "The task"), **NOT_FOUND}
     )
@@ -403,7 +391,7 @@ def document() -> dict[str, Any]:
                         _query("type", {"type": "string", "enum": ["language_support", "content_moderation"]}),
                         _query("audio_language", {"type": "string"}),
                         _query("subtitles_language", {"type": "string"}),
-                        _query("category", {"type": "string", "enum": ["nsfw", "hard_nudity", "soft_nudity", "sport"]}),
+                        _query("category", {"type": "string", "enum": list(CATEGORIES)}),
                     ],
                 )
             },
@@ -416,24 +404,7 @@ def document() -> dict[str, Any]:
                 "get": _operation(
                     "Your videos",
                     {"200": _json({"type": "array", "items": _ref("Video")}, "A page")},
-                    parameters=[
-                        {
-                            "name": "page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
-                        },
-                        {
-                            "name": "per_page",
-                            "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-                        },
-                        _query("search", {"type": "string", "maxLength": 200}),
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {"type": "string", "enum": list(VideoStatus.values)},
-                        },
-                    ],
+                    parameters=schema.query_parameters(VideoListForm),
                 ),
             },
             "/streaming/videos/{video_id}": {

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import languages, transcripts
+from . import schema
+from .forms import AsrQuery, AudioForm, DetectQuery
 
-WHISPER_CODES = sorted(language.whisper_code for language in languages.LANGUAGES)
 SECURITY = [{"Bearer": []}, {"APIKey": []}]
 
 
@@ -26,10 +26,6 @@ def _text(description: str) -> dict[str, Any]:
 def _multipart(properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
     schema = {"type": "object", "required": required, "properties": properties}
     return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
-
-
-def _flag(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": {"type": "boolean"}, "description": description}
 
 
 def schemas() -> dict[str, Any]:
@@ -143,15 +139,18 @@ def _asr_errors() -> dict[str, Any]:
 
 
 def _audio_operation(summary: str, translate: bool) -> dict[str, Any]:
-    properties: dict[str, Any] = {
-        "file": {"type": "string", "format": "binary", "description": "audio or video, any format FFmpeg reads"},
-        "model": {"type": "string", "description": "any name; the installed model runs", "example": "whisper-1"},
-        "prompt": {"type": "string", "maxLength": 4000},
-        "response_format": {"type": "string", "enum": list(transcripts.OPENAI_FORMATS)},
-        "temperature": {"type": "number", "minimum": 0, "maximum": 1},
-    }
-    if not translate:
-        properties["language"] = {"type": "string", "enum": WHISPER_CODES, "description": "ISO-639-1"}
+    properties = schema.properties(
+        AudioForm,
+        {
+            "file": {"description": "audio or video, any format FFmpeg reads"},
+            "model": {"description": "any name; the installed model runs", "example": "whisper-1"},
+            "language": {"description": "ISO-639-1"},
+            "stream": {"description": "true is refused: the answer is never streamed"},
+        },
+    )
+    if translate:
+        del properties["language"]  # always English
+    else:
         properties["timestamp_granularities[]"] = {
             "type": "array",
             "items": {"type": "string", "enum": ["word", "segment"]},
@@ -160,7 +159,7 @@ def _audio_operation(summary: str, translate: bool) -> dict[str, Any]:
     return {
         "summary": summary,
         "security": SECURITY,
-        "requestBody": _multipart(properties, ["file", "model"]),
+        "requestBody": _multipart(properties, schema.required(AudioForm)),
         "responses": {
             "200": {
                 "description": "The transcript: JSON for json/verbose_json, text for text/srt/vtt",
@@ -177,7 +176,7 @@ def _audio_operation(summary: str, translate: bool) -> dict[str, Any]:
 
 def paths() -> dict[str, Any]:
     audio_file = {"audio_file": {"type": "string", "format": "binary"}}
-    encode = _flag("encode", "false: the body is raw 16 kHz mono 16-bit little-endian PCM (default true)")
+    encode = {"description": "false: the body is raw 16 kHz mono 16-bit little-endian PCM (default true)"}
     return {
         "/v1/audio/transcriptions": {"post": _audio_operation("OpenAI-compatible transcription", translate=False)},
         "/v1/audio/translations": {"post": _audio_operation("OpenAI-compatible translation to English", True)},
@@ -195,35 +194,14 @@ def paths() -> dict[str, Any]:
             "post": {
                 "summary": "whisper-asr-webservice-compatible transcription (Bazarr)",
                 "security": [*SECURITY, {}],
-                "parameters": [
+                "parameters": schema.query_parameters(
+                    AsrQuery,
                     {
-                        "name": "task",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "enum": ["transcribe", "translate"]},
+                        "encode": encode,
+                        "word_timestamps": {"description": "words in the json output's segments"},
+                        "vad_filter": {"description": "accepted: voice activity detection always runs here"},
                     },
-                    {
-                        "name": "language",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "enum": WHISPER_CODES},
-                    },
-                    {
-                        "name": "output",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "enum": list(transcripts.ASR_OUTPUTS)},
-                    },
-                    encode,
-                    _flag("word_timestamps", "words in the json output's segments"),
-                    _flag("vad_filter", "accepted: voice activity detection always runs here"),
-                    {
-                        "name": "initial_prompt",
-                        "in": "query",
-                        "required": False,
-                        "schema": {"type": "string", "maxLength": 4000},
-                    },
-                ],
+                ),
                 "requestBody": _multipart(audio_file, ["audio_file"]),
                 "responses": {"200": _text("The transcript in the requested output"), **_asr_errors()},
             }
@@ -232,7 +210,7 @@ def paths() -> dict[str, Any]:
             "post": {
                 "summary": "whisper-asr-webservice-compatible language identification (Bazarr)",
                 "security": [*SECURITY, {}],
-                "parameters": [encode],
+                "parameters": schema.query_parameters(DetectQuery, {"encode": encode}),
                 "requestBody": _multipart(audio_file, ["audio_file"]),
                 "responses": {"200": _json(_ref("DetectedLanguage"), "The spoken language"), **_asr_errors()},
             }

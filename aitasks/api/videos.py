@@ -10,17 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import hosted_videos, http, work
+from .. import hosted_videos, work
+from ..http import api_endpoint, error, form_error, json_body, serve_file
 from ..models import Subtitle, Video, VideoStatus
 from ..subtitle_files import InvalidSubtitles, to_vtt
-from .tasks import BadRequest, api_endpoint, error, form_error, json_body
-from .video_forms import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
-
-DEFAULT_PER_PAGE = 10
+from .forms import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
 
 
 def _base_url(request: HttpRequest) -> str:
@@ -58,7 +56,7 @@ def video_collection(request: HttpRequest) -> HttpResponse:
     if form.cleaned_data.get("status"):
         queryset = queryset.filter(status=form.cleaned_data["status"])
     page = form.cleaned_data.get("page") or 1
-    per_page = form.cleaned_data.get("per_page") or DEFAULT_PER_PAGE
+    per_page = form.cleaned_data.get("per_page") or settings.AITASKS_PAGE_SIZE
     total = queryset.count()
     items = queryset[(page - 1) * per_page : page * per_page]
     response = JsonResponse([video.to_dict(_base_url(request)) for video in items], safe=False)
@@ -67,12 +65,8 @@ def video_collection(request: HttpRequest) -> HttpResponse:
 
 
 def _create_video(request: HttpRequest) -> HttpResponse:
-    body = json_body(request, strings_only=False)
     # The SDK wraps the fields in {"video": {...}}; Gcore's how-to posts them flat.
-    fields = body.get("video", body)
-    if not isinstance(fields, dict):
-        return error("video: must be an object")
-    form = VideoForm(_known(fields, VideoForm))
+    form = VideoForm(json_body(request, VideoForm, envelope="video"))
     if not form.is_valid():
         return form_error(form)
     if form.cleaned_data.get("origin_url"):
@@ -85,23 +79,6 @@ def _create_video(request: HttpRequest) -> HttpResponse:
     return JsonResponse(video.to_dict(_base_url(request)))
 
 
-def _known(fields: dict[str, Any], form_class: type) -> dict[str, Any]:
-    """The fields a form knows (the SDK may send many Gcore fields that do not apply here),
-    each of the JSON type the form expects."""
-    known = {}
-    for name, value in fields.items():
-        field = form_class.base_fields.get(name)
-        if field is None or value is None:
-            continue
-        if isinstance(field, forms.IntegerField):
-            if not isinstance(value, int) or isinstance(value, bool):
-                raise BadRequest(f"{name}: must be an integer")
-        elif not isinstance(value, str):
-            raise BadRequest(f"{name}: must be a string")
-        known[name] = value
-    return known
-
-
 @api_endpoint("GET", "PATCH", "DELETE")
 def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
     video = _own_video(request, video_id)
@@ -111,9 +88,9 @@ def video_detail(request: HttpRequest, video_id: str) -> HttpResponse:
         hosted_videos.delete_video(video)
         return HttpResponse(status=204)
     if request.method == "PATCH":
-        fields = json_body(request, strings_only=False)
+        fields = json_body(request, VideoForm)
         current = {name: getattr(video, name) for name in VideoForm.base_fields if name != "origin_url"}
-        form = VideoForm({**{k: v for k, v in current.items() if v is not None}, **_known(fields, VideoForm)})
+        form = VideoForm({**{k: v for k, v in current.items() if v is not None}, **fields})
         if not form.is_valid():
             return form_error(form)
         for name in current:
@@ -127,7 +104,7 @@ def video_mp4(request: HttpRequest, video_id: str) -> HttpResponse:
     video = _own_video(request, video_id)
     if video is None or not video.has_file:
         return _not_found()
-    return http.serve(request, video.file_path)
+    return serve_file(request, video.file_path)
 
 
 @api_endpoint("GET", "POST")

@@ -1,4 +1,4 @@
-"""Forms of the dashboard (the API's forms are in aitasks/api/forms.py and video_forms.py)."""
+"""Forms of the dashboard (the API's forms are in aitasks/api/forms.py)."""
 
 from __future__ import annotations
 
@@ -50,12 +50,14 @@ class GenerateTaskForm(TaskCreateForm):
     audio_language = forms.ChoiceField(label="Audio language", required=False)
     subtitles_language = forms.ChoiceField(label="Subtitles language", required=False)
     category = forms.ChoiceField(label="Moderation category", required=False)
+    # The API's fields that the portal does not show (None removes an inherited field).
+    client_user_id = None
+    client_entity_data = None
+    stop_objects = None
     field_order = ["url", "video", "task_name", "audio_language", "subtitles_language", "category"]
 
     def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("client_user_id", "client_entity_data", "stop_objects"):
-            del self.fields[name]
         categories = supported_categories()
         if categories:
             self.fields["task_name"].choices = TaskName.choices

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -24,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import hosted_videos, work
-from ..api.tasks import search_query
 from ..models import UNFINISHED_STATUSES, FlaggedFrame, Status, Task, TaskName
 from ..pipeline.subtitles import full_text, render_srt, render_vtt
 from .forms import (
@@ -34,18 +34,16 @@ from .forms import (
     TaskFilterForm,
 )
 
-PAGE_SIZE = 20
-
 
 def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task]:
     tasks = (
-        Task.objects.filter(owner=request.user)
+        Task.objects.for_owner(request.user)
         .select_related("video")
         .annotate(duration=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()))
     )
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("q"):
-        tasks = tasks.filter(search_query(data["q"]))
+        tasks = tasks.search(data["q"])
     if data.get("status"):
         tasks = tasks.filter(status=data["status"])
     if data.get("task_name"):
@@ -58,7 +56,9 @@ def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task
 
 def _table_context(request: HttpRequest) -> dict[str, Any]:
     form = TaskFilterForm(request.GET)
-    page = Paginator(_filtered_tasks(request, form), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(_filtered_tasks(request, form), settings.AITASKS_DASHBOARD_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     query = {key: value for key, value in request.GET.items() if key in ("q", "status", "task_name", "sort") and value}
     sort = (form.cleaned_data.get("sort") if form.is_valid() else None) or "-created"
     return {
@@ -134,7 +134,7 @@ def create_task(request: HttpRequest) -> HttpResponse:
 
 
 def _own_task(request: HttpRequest, task_id: uuid.UUID) -> Task:
-    return get_object_or_404(Task, pk=task_id, owner=request.user)
+    return get_object_or_404(Task.objects.for_owner(request.user), pk=task_id)
 
 
 LIVE_PART = "task-live"  # the part of the task details that refreshes itself while the task runs

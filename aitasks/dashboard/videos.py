@@ -56,7 +56,7 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
         "auto_translate_subtitles_language": ",".join(data.get("auto_translate_subtitles_language") or []) or "disable",
     }
     if upload is None:
-        from ..api.video_forms import VideoForm
+        from ..api.forms import VideoForm
 
         api_form = VideoForm({**fields, "origin_url": data["origin_url"]})
         if not api_form.is_valid():

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
 from django.conf import settings
 from django.db import models, transaction
@@ -54,6 +54,68 @@ class TaskName(models.TextChoices):
     CONTENT_MODERATION = "content-moderation", "Content moderation"
 
 
+class TaskData(TypedDict):
+    """The create request as the client sent it: absent fields stay absent."""
+
+    task_name: str
+    url: str
+    audio_language: NotRequired[str]
+    subtitles_language: NotRequired[str]
+    category: NotRequired[str]
+    stop_objects: NotRequired[str]
+    client_user_id: NotRequired[str]
+    client_entity_data: NotRequired[str]
+    client_id: int
+
+
+class ProcessingTime(TypedDict):
+    started_at: str | None
+    completed_at: str | None
+    total_time_sec: float | None
+
+
+class TaskDict(TypedDict):
+    """A task as Gcore's API shows it (GET /streaming/ai/tasks/{id}; in lists without `result`)."""
+
+    task_id: str
+    task_name: str
+    status: str
+    progress: int
+    processing_time: ProcessingTime
+    task_data: TaskData
+    result: NotRequired[dict[str, Any] | None]
+
+
+class TaskQuerySet(models.QuerySet):
+    def for_owner(self, owner: Any) -> TaskQuerySet:
+        return self.filter(owner=owner)
+
+    def search(self, term: str) -> TaskQuerySet:
+        """The tasks that `term` finds, for the dashboard's search box and the API's `search`:
+        part of the URL, transcript, client fields or task id; the status or category exactly."""
+        return self.filter(_search_query(term))
+
+
+def _search_query(term: str) -> Q:
+    term = term.strip()
+    query = (
+        Q(url__icontains=term)
+        | Q(text__icontains=term)
+        | Q(task_name__icontains=term)
+        | Q(category__iexact=term)  # Gcore's own example: ?search=nsfw
+        | Q(status__iexact=term)
+        | Q(client_user_id__icontains=term)
+        | Q(client_entity_data__icontains=term)
+    )
+    try:
+        query |= Q(pk=uuid.UUID(term))
+    except ValueError:
+        compact = term.replace("-", "").lower()
+        if compact and all(char in "0123456789abcdef" for char in compact):
+            query |= Q(id__icontains=compact)
+    return query
+
+
 class Task(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="ai_tasks")
@@ -101,6 +163,8 @@ class Task(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = TaskQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["owner", "-created_at"])]
@@ -131,7 +195,7 @@ class Task(models.Model):
             return round((self.completed_at - self.started_at).total_seconds(), 3)
         return None
 
-    def task_data(self) -> dict[str, Any]:
+    def task_data(self) -> TaskData:
         """The create request as the client sent it (absent fields stay absent)."""
         data: dict[str, Any] = {"task_name": self.task_name, "url": self.url}
         fields = ("audio_language", "subtitles_language", "category", "stop_objects")
@@ -139,9 +203,9 @@ class Task(models.Model):
             if getattr(self, field):
                 data[field] = getattr(self, field)
         data["client_id"] = self.owner_id
-        return data
+        return TaskData(**data)
 
-    def processing_time(self) -> dict[str, Any]:
+    def processing_time(self) -> ProcessingTime:
         return {
             "started_at": _iso(self.started_at),
             "completed_at": _iso(self.completed_at),
@@ -179,16 +243,16 @@ class Task(models.Model):
             return {"error": "the task was cancelled"}
         return None
 
-    def to_dict(self, with_result: bool = True) -> dict[str, Any]:
+    def to_dict(self, with_result: bool = True) -> TaskDict:
         """The task as Gcore's API shows it (api-contract §1.2)."""
-        data: dict[str, Any] = {
-            "task_id": str(self.id),
-            "task_name": self.task_name,
-            "status": self.status,
-            "progress": int(self.progress),
-            "processing_time": self.processing_time(),
-            "task_data": self.task_data(),
-        }
+        data = TaskDict(
+            task_id=str(self.id),
+            task_name=self.task_name,
+            status=self.status,
+            progress=int(self.progress),
+            processing_time=self.processing_time(),
+            task_data=self.task_data(),
+        )
         if with_result:
             data["result"] = self.result_dict()
         return data

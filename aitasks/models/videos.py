@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -37,6 +37,45 @@ VIDEO_TRANSITIONS: dict[str, frozenset[str]] = {
 
 # Gcore's shorthand for "translate the subtitles into the usual languages".
 DEFAULT_TRANSLATIONS = ("eng", "fre", "ger")
+
+
+class ConvertedVideo(TypedDict):
+    id: int
+    name: str
+    width: int | None
+    height: int | None
+    mp4_url: str
+    size: int | None
+    progress: int
+    status: str
+
+
+class VideoDict(TypedDict):
+    """A video as Gcore's video API shows it (GET /streaming/videos/{id})."""
+
+    id: int
+    name: str
+    description: str
+    status: str
+    error: str | None
+    origin_url: str | None
+    origin_size: int | None
+    origin_video_duration: int | None
+    duration: int | None
+    converted_videos: list[ConvertedVideo]
+    client_id: int
+    client_user_id: int | None
+    auto_transcribe_audio_language: str
+    auto_translate_subtitles_language: str
+    created_at: str | None
+    updated_at: str | None
+
+
+class SubtitleDict(TypedDict):
+    id: int
+    name: str
+    language: str
+    vtt: str
 
 
 class Video(models.Model):
@@ -84,9 +123,9 @@ class Video(models.Model):
     def mp4_path(self) -> str:
         return reverse("api-video-mp4", args=[self.pk])
 
-    def to_dict(self, base_url: str) -> dict[str, Any]:
+    def to_dict(self, base_url: str) -> VideoDict:
         """The video as Gcore's API shows it (api-contract §2)."""
-        converted = []
+        converted: list[ConvertedVideo] = []
         if self.has_file:
             converted.append(
                 {
@@ -169,5 +208,5 @@ class Subtitle(models.Model):
     def __str__(self) -> str:
         return f"{self.name} [{self.language}]"
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> SubtitleDict:
         return {"id": self.pk, "name": self.name, "language": self.language, "vtt": self.vtt}
