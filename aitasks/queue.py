@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Now
 from django_q.tasks import async_task
@@ -45,6 +46,22 @@ def requeue(task: Task) -> bool:
     else:
         moved = task.transition(Status.PENDING, queued_at=Now())
     return moved and send(task)
+
+
+def attempts_left(attempts: int) -> bool:
+    """Whether work tried `attempts` times may be tried again (AITASKS_MAX_RETRIES retries)."""
+    return attempts <= settings.AITASKS_MAX_RETRIES
+
+
+def retry_or_fail(task: Task, reason: str) -> str:
+    """After an internal failure (not the input's fault): queued again while the task has
+    attempts left, else failed with `reason`. The worker's outcome, for its log."""
+    if attempts_left(task.attempts):
+        if task.retry_later(reason):
+            enqueue(task)
+            return "retry"
+        return "taken away"
+    return "failure" if task.fail(reason) else "taken away"
 
 
 def enqueue_copy(video: Video) -> None:

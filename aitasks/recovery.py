@@ -33,8 +33,6 @@ def recover() -> int:
 
 
 def take_back_stalled_tasks() -> int:
-    from .worker import workdir_for
-
     stale_before = timezone.now() - timedelta(seconds=settings.AITASKS_STALLED_AFTER_S)
     recovered = 0
     for task in Task.objects.filter(status=Status.STARTED):
@@ -44,10 +42,10 @@ def take_back_stalled_tasks() -> int:
             silent_since = stale_before
         else:
             continue
-        give_up, worker = task.attempts > settings.AITASKS_MAX_RETRIES, task.worker
+        give_up, worker = not queue.attempts_left(task.attempts), task.worker
         reason = "the worker processing the task stopped unexpectedly"
         if task.take_back_stalled(reason, give_up=give_up, silent_since=silent_since):
-            shutil.rmtree(workdir_for(task), ignore_errors=True)
+            shutil.rmtree(task.workdir, ignore_errors=True)
             if not give_up:
                 queue.enqueue(task)
             recovered += 1
@@ -79,7 +77,7 @@ def recover_copies() -> int:
             continue
         if not workers.is_gone(video.copier) and (video.copy_started_at or now) >= stale_before:
             continue
-        if video.copy_attempts > settings.AITASKS_MAX_RETRIES:
+        if not queue.attempts_left(video.copy_attempts):
             failed = video.transition(
                 VideoStatus.ERROR, by_copier=True, error="the worker copying the video stopped unexpectedly"
             )

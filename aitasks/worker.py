@@ -1,10 +1,16 @@
-"""django-q2 entry points: thin, the work is in aitasks.pipeline.
+"""django-q2 entry points, named by their dotted paths in queued messages and schedules.
 
-- process_task: run one AI task (queued by aitasks.queue);
-- copy_video: copy a video's origin into storage (queued by aitasks.work);
-- recover_stalled_tasks: queue again work whose worker died or whose message was lost
-  (scheduled, and at worker start; see aitasks.recovery);
-- purge_expired: delete results past the retention period and leftover scratch files.
+Each claims its work (one conditional UPDATE: a message delivered twice runs once), runs it
+and records the outcome; the work itself is elsewhere:
+
+- process_task: one AI task through aitasks.pipeline (queued by aitasks.queue); an internal
+  failure is retried by aitasks.queue.retry_or_fail;
+- copy_video: a video's origin into storage (aitasks.hosted_videos);
+- recover_stalled_tasks: work whose worker died or whose message was lost (aitasks.recovery;
+  scheduled, and at worker start);
+- purge_expired: results past the retention period, and leftover files (aitasks.retention).
+
+Webhook deliveries run from aitasks.webhooks (deliver, deliver_due).
 """
 
 from __future__ import annotations
@@ -12,16 +18,13 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from datetime import timedelta
-from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
-from . import hosted_videos, queue, recovery, uploaded_media, webhooks
+from . import hosted_videos, queue, recovery, retention, uploaded_media
 from .engines.base import EngineError
-from .models import FINAL_STATUSES, FlaggedFrame, Status, Task, TaskName, Video
+from .models import FlaggedFrame, Task, TaskName, Video
 from .pipeline.errors import PipelineError, Revoked
 from .pipeline.moderation import ModerationJob, run_moderation
 from .pipeline.runner import Job, run_pipeline
@@ -51,15 +54,11 @@ class _ProgressReporter:
             raise Revoked()
 
 
-def workdir_for(task: Task) -> Path:
-    return settings.AITASKS_DATA_DIR / "work" / str(task.pk)
-
-
 def process_task(task_id: str) -> str:
     task = Task.objects.filter(pk=task_id).first()
     if task is None or not task.claim(this_worker()):
         return "skipped: not waiting to run"
-    workdir = workdir_for(task)
+    workdir = task.workdir
     workdir.mkdir(parents=True, exist_ok=True)
     video = task.video
     if task.video_id is not None and (video is None or not video.has_file):
@@ -86,14 +85,14 @@ def process_task(task_id: str) -> str:
     except PipelineError as error:
         if error.permanent:
             return _fail(task, str(error))
-        return _retry_or_fail(task, str(error))
+        return queue.retry_or_fail(task, str(error))
     except EngineError as error:
         kind = "moderation model" if task.task_name == TaskName.CONTENT_MODERATION else "speech engine"
         logger.error("task %s: %s error: %s", task.pk, kind, error)
-        return _retry_or_fail(task, f"{kind} error: {error}")
+        return queue.retry_or_fail(task, f"{kind} error: {error}")
     except Exception:
         logger.exception("task %s: internal error", task.pk)
-        return _retry_or_fail(task, "internal error while processing the task")
+        return queue.retry_or_fail(task, "internal error while processing the task")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         uploaded_media.delete(task)  # only once the task has ended: a retry still needs it
@@ -152,31 +151,11 @@ def copy_video(video_id: int) -> str:
     return "copied"
 
 
-def _retry_or_fail(task: Task, reason: str) -> str:
-    if task.attempts <= settings.AITASKS_MAX_RETRIES:
-        if task.retry_later(reason):
-            queue.enqueue(task)
-            return "retry"
-        return "taken away"
-    return _fail(task, reason)
-
-
 def recover_stalled_tasks() -> int:
     """The scheduled recovery (the schedule names this function): see aitasks.recovery."""
     return recovery.recover()
 
 
 def purge_expired() -> int:
-    """Delete tasks finished longer ago than AITASKS_RETENTION_DAYS, and stray scratch files."""
-    cutoff = timezone.now() - timedelta(days=settings.AITASKS_RETENTION_DAYS)
-    deleted, _ = Task.objects.filter(status__in=FINAL_STATUSES, completed_at__lt=cutoff).delete()
-    work = settings.AITASKS_DATA_DIR / "work"
-    if work.is_dir():
-        running = {str(pk) for pk in Task.objects.filter(status=Status.STARTED).values_list("pk", flat=True)}
-        quiet_since = time.time() - settings.AITASKS_STALLED_AFTER_S  # spare a task that just started
-        for directory in work.iterdir():
-            if directory.name not in running and directory.stat().st_mtime < quiet_since:
-                shutil.rmtree(directory, ignore_errors=True)
-    uploaded_media.purge_orphans()
-    webhooks.purge(cutoff)
-    return deleted
+    """The daily retention job (the schedule names this function): see aitasks.retention."""
+    return retention.purge_expired()

@@ -11,7 +11,7 @@ from django.utils.module_loading import import_string
 from django_q.models import OrmQ, Schedule
 
 from aitasks.models import Status, Task
-from aitasks.worker import purge_expired, recover_stalled_tasks, workdir_for
+from aitasks.worker import purge_expired, recover_stalled_tasks
 from aitasks.workers import HOST, PLACE, this_worker
 
 pytestmark = pytest.mark.django_db
@@ -98,7 +98,7 @@ def test_old_finished_tasks_are_purged_and_recent_ones_kept(user: object, settin
 
 def test_leftover_scratch_files_are_removed(user: object, settings) -> None:
     live = running(user, this_worker())
-    live_dir = workdir_for(live)
+    live_dir = live.workdir
     stray_dir = settings.AITASKS_DATA_DIR / "work" / "0b1f0c5e-dead-4bad-8bad-000000000000"
     for directory in (live_dir, stray_dir):
         directory.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from django_q.models import OrmQ
 
 from aitasks.engines.whisper import FasterWhisperEngine
 from aitasks.models import Status, Task
-from aitasks.worker import process_task, workdir_for
+from aitasks.worker import process_task
 from tests.conftest import ENGLISH_TEXT
 from tests.heard import assert_heard
 
@@ -39,7 +39,7 @@ def test_it_transcribes_a_served_mp4_and_cleans_up(user: object, media_server: o
     assert result["languages"] == ["eng"]
     assert_heard(result["concatenated_text"], "quick brown fox jumps over lazy dog subtitles video")
     assert result["vttContent"].startswith("WEBVTT\n\n1\n")
-    assert not workdir_for(task).exists()
+    assert not task.workdir.exists()
 
 
 def test_a_task_is_claimed_only_once(user: object, media_server: object) -> None:
@@ -93,7 +93,7 @@ def test_bad_input_fails_at_once_with_a_readable_reason(
     assert reason in task.error
     assert task.attempts == 1
     assert task.to_dict()["result"] == {"error": task.error}
-    assert not workdir_for(task).exists()
+    assert not task.workdir.exists()
 
 
 def test_an_unsupported_translation_fails_naming_the_pair(user: object, media_server: object) -> None:
@@ -135,7 +135,7 @@ def test_a_task_revoked_while_running_stops_and_keeps_nothing(
     task = run(user, media_server.url("english.mp4"))
     assert task.status == Status.REVOKED
     assert task.result is None
-    assert not workdir_for(task).exists()
+    assert not task.workdir.exists()
 
 
 def test_a_revoked_task_is_not_started(user: object, media_server: object) -> None:

@@ -29,8 +29,9 @@ UNFINISHED_STATUSES = frozenset(set(Status) - FINAL_STATUSES)
 # Waiting for a worker: recovery sends these again when they wait too long (a lost message).
 WAITING_STATUSES = frozenset({Status.RECEIVED, Status.PENDING, Status.RETRY})
 
-# The state machine: every status change goes through Task.transition(), which applies it
-# with one conditional UPDATE, so two workers (or a worker and a cancel) never both win.
+# The state machine: every status change is one conditional UPDATE from a status this table
+# allows (Task.transition(); take_back_stalled() adds that the worker still holds the task and
+# has been silent), so two workers (or a worker and a cancel) never both win.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     # RECEIVED -> STARTED: a message that reaches a worker before the task's move to PENDING
     # is visible still runs it (the claim is what guarantees one run, not the order).
@@ -184,6 +185,12 @@ class Task(models.Model):
         if not self.upload:
             return None
         return settings.AITASKS_DATA_DIR / "uploads" / str(self.pk) / self.upload
+
+    @property
+    def workdir(self) -> Path:
+        """The worker's scratch folder for this task (the download, the audio): removed when
+        the attempt ends, or when recovery takes the task back."""
+        return settings.AITASKS_DATA_DIR / "work" / str(self.pk)
 
     @property
     def is_final(self) -> bool:
