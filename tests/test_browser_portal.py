@@ -289,6 +289,32 @@ def test_a_mixed_language_video_plays_with_one_track_per_language(
     shoot(page, "video-tracks-1360")
 
 
+def test_the_video_page_follows_its_ai_task_without_resetting_the_player_or_the_forms(
+    page: object, user: object, live_server: object, media_dir: Path
+) -> None:
+    video = Video.objects.create(owner=user, name="Town hall", status=VideoStatus.READY)
+    video.directory.mkdir(parents=True, exist_ok=True)
+    shutil.copy(media_dir / "english.mp4", video.file_path)
+    task = Task.objects.create(owner=user, video=video, url=video.mp4_path(), status=Status.STARTED, progress=10)
+    page.goto(live_server.url + f"/videos/{video.pk}")
+    page.wait_for_function("document.querySelector('video.player').readyState >= 1")
+    # What a reload would lose: the player's position, and what the editor typed.
+    page.evaluate("const v = document.querySelector('video.player'); v.currentTime = 2; v.dataset.seen = 'before'")
+    page.fill("#id_name", "Director's cut")
+    Task.objects.filter(pk=task.pk).update(progress=60)
+    page.locator("#video-live td:has-text('60%')").wait_for(timeout=10_000)  # a poll came back
+    assert page.evaluate("document.querySelector('video.player').dataset.seen") == "before"
+    assert page.evaluate("document.querySelector('video.player').currentTime") == pytest.approx(2, abs=0.5)
+    assert page.input_value("#id_name") == "Director's cut"
+    # The task ends: its subtitles reach the list and, as a track, the player; then no more polls.
+    Task.objects.filter(pk=task.pk).update(status=Status.SUCCESS, progress=100, result=RESULT)
+    hosted_videos.attach_result(Task.objects.get(pk=task.pk))
+    page.locator("#subtitle-list li:has-text('German (AI)')").wait_for(timeout=10_000)
+    page.wait_for_function("document.querySelector('video.player').textTracks.length === 2")
+    page.wait_for_selector("#video-live:not([hx-trigger])")
+    assert page.input_value("#id_name") == "Director's cut"
+
+
 @pytest.mark.slow
 def test_an_uploaded_english_and_german_video_gets_an_english_and_a_german_track_from_the_real_model(
     page: object, live_server: object, media_dir: Path, queue_worker: None

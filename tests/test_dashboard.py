@@ -298,6 +298,25 @@ def test_the_videos_table_fragment_stops_polling_when_copies_are_done(browser: C
     assert response.status_code == 286 and "Done" in response.content.decode()
 
 
+def test_the_video_page_polls_its_changing_parts_and_resends_the_player_only_when_it_changed(
+    browser: Client, user: object
+) -> None:
+    video = Video.objects.create(owner=user, name="Talk", status=VideoStatus.PENDING)
+    page = browser.get(f"/videos/{video.pk}").content.decode()
+    assert 'id="video-live"' in page and 'hx-trigger="every 3s"' in page and "http-equiv" not in page
+    live = {"HTTP_HX_TARGET": "video-live", "HTTP_HX_TRIGGER": "video-live", **HTMX}
+    copying = browser.get(f"/videos/{video.pk}?player=none", **live)
+    body = copying.content.decode()
+    assert copying.status_code == 200 and 'id="video-state"' in body and "Upload subtitles" not in body
+    assert 'id="video-player"' not in body  # the client's player is still what the video has
+    Video.objects.filter(pk=video.pk).update(status=VideoStatus.ERROR, error="no audio track")
+    done = browser.get(f"/videos/{video.pk}?player=none", **live)
+    assert done.status_code == 286 and "no audio track" in done.content.decode()
+    assert 'hx-trigger' not in done.content.decode()
+    changed = browser.get(f"/videos/{video.pk}?player=tracks:", **live)
+    assert 'id="video-player"' in changed.content.decode()  # a player the video no longer has
+
+
 def test_django_admin_for_staff(admin_client: Client, user: object) -> None:
     finished(user)
     for path in ("/admin/aitasks/task/", "/admin/aitasks/apikey/", "/admin/auth/user/", "/admin/aitasks/video/"):

@@ -104,19 +104,38 @@ def _own_video(request: HttpRequest, video_id: int) -> Video:
     return get_object_or_404(Video, pk=video_id, owner=request.user)
 
 
+LIVE_PART = "video-live"  # the part of the video page that asks for news while work runs
+
+
 @login_required
 @require_GET
 def video_detail(request: HttpRequest, video_id: int) -> HttpResponse:
+    """The video's page; with htmx, while its copy or AI tasks run, the parts that change.
+
+    The polled part answers with the status, subtitle list and AI tasks table (out of band);
+    the player only when the client's player (the `player` query parameter: its tracks, or
+    none) is no longer what the video has, so a playing video and a half-filled form are never
+    reset by a refresh. It stops polling with 286 once nothing is left to wait for.
+    """
     video = _own_video(request, video_id)
     tasks = video.ai_tasks.all()
+    subtitles = list(video.subtitles.all())
+    player = "tracks:" + ",".join(str(subtitle.pk) for subtitle in subtitles) if video.has_file else "none"
     context = {
         "video": video,
-        "subtitles": video.subtitles.all(),
+        "subtitles": subtitles,
         "tasks": tasks,
-        "subtitle_form": SubtitleUploadForm(),
-        "ai_form": VideoAiSubtitlesForm(auto_id="gen_%s"),
+        "player": player,
         "polling": video.status == VideoStatus.PENDING or any(t.status in UNFINISHED_STATUSES for t in tasks),
     }
+    if request.htmx and request.htmx.target == LIVE_PART:
+        context["player_changed"] = request.GET.get("player") != player
+        response = render(request, "aitasks/_video_live.html", context)
+        if not context["polling"]:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
+    context["subtitle_form"] = SubtitleUploadForm()
+    context["ai_form"] = VideoAiSubtitlesForm(auto_id="gen_%s")
     return render(request, "aitasks/video_detail.html", context)
 
 
