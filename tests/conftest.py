@@ -58,6 +58,12 @@ def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> No
         settings_dict["TEST"]["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
 
 
+# --- rows and clients: the builders every test file uses -------------------------------------
+
+# Port 9 (discard) on loopback: a URL the form accepts and no test ever fetches.
+TASK_URL = "http://127.0.0.1:9/a.mp4"
+
+
 @pytest.fixture
 def user(django_user_model: object) -> object:
     return django_user_model.objects.create_user("alice", password="correct horse battery staple")  # type: ignore[attr-defined]
@@ -68,17 +74,62 @@ def other_user(django_user_model: object) -> object:
     return django_user_model.objects.create_user("mallory", password="another long passphrase")  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def api_key(user: object) -> str:
+def make_key(owner: object, name: str = "") -> str:
+    """A new API key of `owner`: the key itself, as the client sends it."""
     from aitasks.models import ApiKey
 
-    return ApiKey.issue(user)[1]
+    return ApiKey.issue(owner, name=name)[1]
+
+
+def api_client(owner: object) -> Client:
+    """A test client that sends an API key of `owner`, as the SDK does."""
+    return Client(HTTP_AUTHORIZATION=f"APIKey {make_key(owner)}")
+
+
+def signed_in(owner: object) -> Client:
+    """A test client signed in to the dashboard as `owner`."""
+    client = Client()
+    client.force_login(owner)  # type: ignore[arg-type]
+    return client
+
+
+def make_task(owner: object, **fields: object) -> object:
+    """A task row: the fields given, TASK_URL and the model's defaults for the rest."""
+    from aitasks.models import Task
+
+    fields.setdefault("url", TASK_URL)
+    return Task.objects.create(owner=owner, **fields)
+
+
+def make_video(owner: object, file: Path | bytes | None = None, **fields: object) -> object:
+    """A video row; with `file` (a media file to copy, or bytes), stored and READY."""
+    from aitasks.models import Video, VideoStatus
+
+    fields.setdefault("name", "Keynote")
+    if file is not None:
+        fields.setdefault("status", VideoStatus.READY)
+    video = Video.objects.create(owner=owner, **fields)
+    if file is not None:
+        video.directory.mkdir(parents=True, exist_ok=True)
+        video.file_path.write_bytes(file if isinstance(file, bytes) else Path(file).read_bytes())
+    return video
+
+
+@pytest.fixture
+def api_key(user: object) -> str:
+    return make_key(user)
 
 
 @pytest.fixture
 def api(api_key: str) -> Client:
     """A test client that sends alice's API key, as the SDK does."""
     return Client(HTTP_AUTHORIZATION=f"APIKey {api_key}")
+
+
+@pytest.fixture
+def editor(user: object) -> Client:
+    """A test client signed in to the dashboard as alice."""
+    return signed_in(user)
 
 
 class MediaServer:

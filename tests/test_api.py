@@ -12,18 +12,15 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from aitasks.models import ApiKey, Status, Task
+from tests.conftest import TASK_URL, make_task
 
 pytestmark = pytest.mark.django_db
 
-URL = "http://127.0.0.1:9000/video.mp4"
+URL = TASK_URL
 
 
 def post(client: Client, path: str, body: object) -> object:
     return client.post(path, data=json.dumps(body), content_type="application/json")
-
-
-def make_task(owner: object, **fields: object) -> Task:
-    return Task.objects.create(owner=owner, url=fields.pop("url", URL), **fields)
 
 
 # --- authentication ----------------------------------------------------------------------
@@ -380,7 +377,7 @@ def test_an_idempotency_key_reused_for_another_request_is_refused(api: Client) -
 
 
 def test_idempotency_keys_are_per_account(api: Client, other_user: object) -> None:
-    theirs = Task.objects.create(owner=other_user, url=URL, idempotency_key="shared")
+    theirs = make_task(other_user, url=URL, idempotency_key="shared")
     body = {"task_name": "transcription", "url": URL}
     response = api.post(
         "/streaming/ai/tasks", data=json.dumps(body), content_type="application/json", HTTP_IDEMPOTENCY_KEY="shared"

@@ -14,7 +14,7 @@ import requests
 from aitasks import transcripts
 from aitasks.models import Status, Task
 from tests import media
-from tests.conftest import ENGLISH_TEXT, SPANISH_TEXT
+from tests.conftest import ENGLISH_TEXT, SPANISH_TEXT, make_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -130,7 +130,7 @@ def test_the_queue_limit_holds_with_a_clear_error(
     bazarr: requests.Session, english_pcm: bytes, settings: object, user: object
 ) -> None:
     settings.AITASKS_QUEUE_LIMIT = 1  # type: ignore[attr-defined]
-    Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    make_task(user, status=Status.PENDING)
     uploads = settings.AITASKS_DATA_DIR / "uploads"  # type: ignore[attr-defined]
     before = set(uploads.iterdir()) if uploads.is_dir() else set()
     endpoint = bazarr.endpoint  # type: ignore[attr-defined]
@@ -157,8 +157,8 @@ def test_bad_requests_get_a_clear_error(bazarr: requests.Session, media_dir: Pat
 
 
 def test_each_output_format_renders_the_tasks_cues(user: object) -> None:
-    task = Task.objects.create(
-        owner=user,
+    task = make_task(
+        user,
         url="upload:talk.wav",
         status=Status.SUCCESS,
         result={

@@ -10,7 +10,7 @@ import pytest
 from openai import OpenAI
 
 from aitasks.models import Status, Task
-from tests.conftest import ENGLISH_TEXT
+from tests.conftest import ENGLISH_TEXT, make_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -124,7 +124,7 @@ def test_a_task_still_running_at_the_wait_limit_answers_504_and_goes_on(
 
 def test_the_queue_limit_holds_for_uploads(client: OpenAI, media_dir: Path, settings: object, user: object) -> None:
     settings.AITASKS_QUEUE_LIMIT = 1  # type: ignore[attr-defined]
-    Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    make_task(user, status=Status.PENDING)
     with pytest.raises(openai.RateLimitError) as limited:
         client.audio.transcriptions.create(file=(media_dir / "english.mp4").open("rb"), model="whisper-1")
     assert "Queue limit reached (1)" in limited.value.body["message"]

@@ -11,7 +11,7 @@ from django.test import Client
 
 from aitasks.models import Status, Task
 from tests import media
-from tests.conftest import run_queued_tasks
+from tests.conftest import make_video, run_queued_tasks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,9 +123,8 @@ def test_deeply_nested_json_is_a_400_not_a_crash(api: Client, path: str) -> None
 
 
 def test_deeply_nested_json_on_a_video_and_its_subtitles_is_a_400(api: Client, user: object) -> None:
-    from aitasks.models import Video
 
-    video = Video.objects.create(owner=user, name="Keynote")
+    video = make_video(user, name="Keynote")
     for method, path in [
         (api.patch, f"/streaming/videos/{video.pk}"),
         (api.post, f"/streaming/videos/{video.pk}/subtitles"),
@@ -137,7 +136,7 @@ def test_deeply_nested_json_on_a_video_and_its_subtitles_is_a_400(api: Client, u
 
 @pytest.mark.parametrize("header", ["bytes=" + "9" * 5000 + "-", "bytes=0-" + "9" * 5000, "bytes=-" + "9" * 5000])
 def test_a_range_with_thousands_of_digits_is_unsatisfiable(api: Client, user: object, header: str) -> None:
-    video = _stored_video(user)
+    video = make_video(user, file=b"\0" * 1000)
     response = api.get(f"/streaming/videos/{video.pk}/mp4", HTTP_RANGE=header)
     assert response.status_code == 416
     assert response["Content-Range"] == f"bytes */{video.file_path.stat().st_size}"
@@ -152,9 +151,8 @@ def test_a_range_with_thousands_of_digits_is_unsatisfiable(api: Client, user: ob
     ids=["vtt", "srt"],
 )
 def test_a_cue_hour_with_thousands_of_digits_is_a_400(api: Client, user: object, vtt: str) -> None:
-    from aitasks.models import Video
 
-    video = Video.objects.create(owner=user, name="Keynote")
+    video = make_video(user, name="Keynote")
     response = api.post(
         f"/streaming/videos/{video.pk}/subtitles",
         data=json.dumps({"language": "eng", "vtt": vtt}),
@@ -164,11 +162,9 @@ def test_a_cue_hour_with_thousands_of_digits_is_a_400(api: Client, user: object,
     assert "bad timing line" in response.json()["error"]
 
 
-def test_generate_subtitles_with_an_unknown_language_is_a_form_error(user: object) -> None:
-    browser = Client()
-    browser.force_login(user)
-    video = _stored_video(user)
-    response = browser.post(
+def test_generate_subtitles_with_an_unknown_language_is_a_form_error(editor: Client, user: object) -> None:
+    video = make_video(user, file=b"\0" * 1000)
+    response = editor.post(
         f"/videos/{video.pk}/subtitles",
         {"generate": "1", "audio_language": "zzz", "subtitles_language": "eng"},
         follow=True,
@@ -176,15 +172,3 @@ def test_generate_subtitles_with_an_unknown_language_is_a_form_error(user: objec
     assert response.status_code == 200
     assert "AI subtitles were not started: Audio language: Select a valid choice." in response.content.decode()
     assert not Task.objects.exists()
-
-
-def _stored_video(user: object) -> object:
-    from django.conf import settings
-
-    from aitasks.models import Video, VideoStatus
-
-    video = Video.objects.create(owner=user, name="Keynote", status=VideoStatus.READY)
-    video.directory.mkdir(parents=True, exist_ok=True)
-    video.file_path.write_bytes(b"\0" * 1000)
-    assert settings.AITASKS_DATA_DIR in video.file_path.parents
-    return video

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from aitasks.models import Status, Task
+from tests.conftest import make_task
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
@@ -162,13 +163,9 @@ def test_validation_errors_show_next_to_the_fields(page: object) -> None:
 
 
 def test_search_sort_and_filter(page: object, user: object, live_server: object) -> None:
-    Task.objects.create(
-        owner=user, url="http://cdn.example.com/alpha.mp4", status=Status.SUCCESS, text="quarterly numbers"
-    )
-    Task.objects.create(
-        owner=user, url="http://cdn.example.com/beta.mp4", status=Status.FAILURE, error="cannot download url: HTTP 404"
-    )
-    Task.objects.create(owner=user, url="http://cdn.example.com/gamma.mp4", status=Status.REVOKED)
+    make_task(user, url="http://cdn.example.com/alpha.mp4", status=Status.SUCCESS, text="quarterly numbers")
+    make_task(user, url="http://cdn.example.com/beta.mp4", status=Status.FAILURE, error="cannot download url: HTTP 404")
+    make_task(user, url="http://cdn.example.com/gamma.mp4", status=Status.REVOKED)
     page.goto(live_server.url + "/")
     rows = page.locator("#tasks-table tbody tr")
     assert rows.count() == 3
@@ -195,7 +192,7 @@ def test_search_sort_and_filter(page: object, user: object, live_server: object)
 
 
 def test_an_editor_cancels_a_queued_task_from_its_dialog(page: object, user: object, live_server: object) -> None:
-    task = Task.objects.create(owner=user, url="http://cdn.example.com/queued.mp4", status=Status.PENDING)
+    task = make_task(user, url="http://cdn.example.com/queued.mp4", status=Status.PENDING)
     page.goto(live_server.url + "/")
     assert page.locator("#tasks-table[hx-trigger]").count() == 1  # polling while it waits
     page.click("a.task-link")

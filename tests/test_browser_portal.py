@@ -7,7 +7,6 @@ Screenshots land in screenshots/ (git-ignored): `<name>-390.png` and `<name>-144
 
 from __future__ import annotations
 
-import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -18,6 +17,7 @@ from django.utils import timezone
 from aitasks import hosted_videos
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
 from tests import test_browser
+from tests.conftest import make_task, make_video
 from tests.heard import assert_heard
 from tests.test_browser import CHROMIUM, shoot
 
@@ -49,9 +49,9 @@ RESULT = {
 
 
 def some_tasks(owner: object) -> None:
-    Task.objects.create(owner=owner, url="http://cdn.example.com/x/" + "long-name-" * 12 + ".mp4", status=Status.FAILURE, error=LONG_ERROR)  # fmt: skip
-    Task.objects.create(owner=owner, url="http://cdn.example.com/b.mp4", status=Status.STARTED, progress=35, stage="transcribing")  # fmt: skip
-    Task.objects.create(owner=owner, url="http://cdn.example.com/c.mp4", status=Status.SUCCESS, progress=100, result=RESULT, subtitles_language="eng")  # fmt: skip
+    make_task(owner, url="http://cdn.example.com/x/" + "long-name-" * 12 + ".mp4", status=Status.FAILURE, error=LONG_ERROR)  # fmt: skip
+    make_task(owner, url="http://cdn.example.com/b.mp4", status=Status.STARTED, progress=35, stage="transcribing")  # fmt: skip
+    make_task(owner, url="http://cdn.example.com/c.mp4", status=Status.SUCCESS, progress=100, result=RESULT, subtitles_language="eng")  # fmt: skip
 
 
 def page_width(page: object) -> int:
@@ -72,8 +72,8 @@ def test_on_a_phone_nothing_is_wider_than_the_screen_and_the_key_columns_show(
     page: object, user: object, live_server: object
 ) -> None:
     some_tasks(user)
-    video = Video.objects.create(owner=user, name="Town hall " * 8, status=VideoStatus.ERROR, error=LONG_ERROR)
-    Task.objects.create(owner=user, video=video, url=video.mp4_path(), status=Status.FAILURE, error=LONG_ERROR)
+    video = make_video(user, name="Town hall " * 8, status=VideoStatus.ERROR, error=LONG_ERROR)
+    make_task(user, video=video, url=video.mp4_path(), status=Status.FAILURE, error=LONG_ERROR)
     page.set_viewport_size(PHONE)
     for path in ("/", "/videos", "/keys", f"/videos/{video.pk}"):
         page.goto(live_server.url + path)
@@ -134,8 +134,8 @@ def test_a_long_failure_reason_wraps_and_every_column_stays_in_the_table(
 def test_the_task_dialog_follows_a_running_task_and_stops_asking_when_it_ends(
     page: object, user: object, live_server: object
 ) -> None:
-    task = Task.objects.create(
-        owner=user, url="http://cdn.example.com/talk.mp4", status=Status.STARTED, progress=35, audio_language="ger"
+    task = make_task(
+        user, url="http://cdn.example.com/talk.mp4", status=Status.STARTED, progress=35, audio_language="ger"
     )
     task.subtitles_language = "eng"
     task.save()
@@ -170,7 +170,7 @@ def test_the_task_dialog_follows_a_running_task_and_stops_asking_when_it_ends(
 
 
 def test_cancel_asks_first_and_focus_returns_to_the_task_link(page: object, user: object, live_server: object) -> None:
-    task = Task.objects.create(owner=user, url="http://cdn.example.com/queued.mp4", status=Status.PENDING)
+    task = make_task(user, url="http://cdn.example.com/queued.mp4", status=Status.PENDING)
     page.goto(live_server.url + "/")
     link = page.locator("a.task-link")
     link.focus()
@@ -272,10 +272,8 @@ def test_a_user_makes_an_api_key_in_the_dashboard_uses_it_and_revokes_it(page: o
 def test_a_mixed_language_video_plays_with_one_track_per_language(
     page: object, user: object, live_server: object, media_dir: Path
 ) -> None:
-    video = Video.objects.create(owner=user, name="Town hall", status=VideoStatus.READY)
-    video.directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(media_dir / "english.mp4", video.file_path)
-    task = Task.objects.create(owner=user, video=video, url=video.mp4_path(), status=Status.SUCCESS, result=RESULT)
+    video = make_video(user, file=media_dir / "english.mp4", name="Town hall")
+    task = make_task(user, video=video, url=video.mp4_path(), status=Status.SUCCESS, result=RESULT)
     hosted_videos.attach_result(task)
     assert Subtitle.objects.filter(video=video).count() == 2
     page.goto(live_server.url + "/")
@@ -292,10 +290,8 @@ def test_a_mixed_language_video_plays_with_one_track_per_language(
 def test_the_video_page_follows_its_ai_task_without_resetting_the_player_or_the_forms(
     page: object, user: object, live_server: object, media_dir: Path
 ) -> None:
-    video = Video.objects.create(owner=user, name="Town hall", status=VideoStatus.READY)
-    video.directory.mkdir(parents=True, exist_ok=True)
-    shutil.copy(media_dir / "english.mp4", video.file_path)
-    task = Task.objects.create(owner=user, video=video, url=video.mp4_path(), status=Status.STARTED, progress=10)
+    video = make_video(user, file=media_dir / "english.mp4", name="Town hall")
+    task = make_task(user, video=video, url=video.mp4_path(), status=Status.STARTED, progress=10)
     page.goto(live_server.url + f"/videos/{video.pk}")
     page.wait_for_function("document.querySelector('video.player').readyState >= 1")
     # What a reload would lose: the player's position, and what the editor typed.

@@ -12,10 +12,11 @@ import re
 import numpy as np
 import pytest
 
-from aitasks.models import Status, Task
+from aitasks.models import Status
 from aitasks.pipeline.subtitles import CueRules
 from aitasks.worker import process_task
 from tests import media
+from tests.conftest import make_task
 from tests.heard import assert_heard
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -66,7 +67,7 @@ def words(text: str) -> list[str]:
 
 
 def run(user: object, url: str) -> dict:
-    task = Task.objects.create(owner=user, url=url, status=Status.PENDING)
+    task = make_task(user, url=url, status=Status.PENDING)
     process_task(str(task.pk))
     task.refresh_from_db()
     assert task.status == Status.SUCCESS, task.error

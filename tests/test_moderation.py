@@ -28,6 +28,7 @@ from gcore.types.streaming.ai_task_get_response import (
 from aitasks.models import FlaggedFrame, Status, Task
 from aitasks.worker import process_task
 from tests import media
+from tests.conftest import make_task
 
 GREY, BLUE, RED, GREEN = (128, 128, 128), (40, 60, 200), (200, 30, 30), (30, 160, 60)
 PLUGGED = "tests.moderation_backends.RedFrames"
@@ -214,8 +215,8 @@ def test_a_file_without_video_frames_fails_with_a_readable_reason(
 
 @pytest.mark.django_db
 def test_a_queued_task_whose_category_was_switched_off_fails_at_once(user: object, settings: object) -> None:
-    task = Task.objects.create(
-        owner=user,
+    task = make_task(
+        user,
         task_name="content-moderation",
         category="sport",
         url="http://127.0.0.1/a.mp4",

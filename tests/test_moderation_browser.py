@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from aitasks.models import Task, Video, VideoStatus
+from aitasks.models import Task, VideoStatus
 from tests import media
+from tests.conftest import make_video
 from tests.test_browser import CHROMIUM, browser, page, shoot  # noqa: F401  (fixtures)
 
 pytestmark = [
@@ -27,7 +28,7 @@ def test_an_editor_moderates_a_video_and_jumps_to_a_flagged_frame(
     # would plug in a sport model, "finds" football in the red seconds (2 and 5).
     settings.AITASKS_MODERATION_BACKENDS = "sport=tests.moderation_backends.RedFrames"  # type: ignore[attr-defined]
     # A video stored here (the player seeks it with range requests; the test media server has none).
-    stored = Video.objects.create(owner=user, name="Match", status=VideoStatus.READY)
+    stored = make_video(user, name="Match", status=VideoStatus.READY)
     stored.directory.mkdir(parents=True, exist_ok=True)
     media.write_video(stored.file_path, [(128, 128, 128), (40, 60, 200), (200, 30, 30)] * 2)
     page.reload()  # the form now offers sport, and the video

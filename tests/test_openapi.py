@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, settings
 
 from aitasks.api.openapi import EXAMPLE_TASK_ID, document
 from aitasks.models import Status, Subtitle, Task, Video
+from tests.conftest import make_task
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -79,8 +80,8 @@ def examples(user: object) -> None:
             "speech_detected": True,
         },
     )
-    Task.objects.create(owner=user, url="https://example.com/a.mp4", status=Status.FAILURE, error="HTTP 404")
-    Task.objects.create(owner=user, url="https://example.com/b.mp4", status=Status.STARTED, progress=40)
+    make_task(user, url="https://example.com/a.mp4", status=Status.FAILURE, error="HTTP 404")
+    make_task(user, url="https://example.com/b.mp4", status=Status.STARTED, progress=40)
     video = Video.objects.create(id=1, owner=user, name="Keynote")
     Subtitle.objects.create(id=1, video=video, name="English", language="eng", vtt=VTT)
     # Explicit ids: PostgreSQL's sequences must move past them before the fuzzer creates more.

@@ -4,6 +4,10 @@ message always finds it claimable, and two workers never both run it."""
 from __future__ import annotations
 
 import multiprocessing
+import subprocess
+import sys
+import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +19,12 @@ from aitasks import queue
 from aitasks.models import Status, Task, sources_of
 from aitasks.worker import process_task
 from aitasks.workers import this_worker
+from tests import test_service
+from tests.conftest import TASK_URL, make_task
+from tests.test_service import Service
 
-URL = "http://127.0.0.1:9/a.mp4"
+URL = TASK_URL
+postgres_database = test_service.postgres_database
 
 
 @pytest.mark.django_db
@@ -26,7 +34,7 @@ def test_the_task_is_pending_before_its_message_is_sent(user: object, django_cap
     def status_when_sent(sender: object, task: dict[str, Any], **kwargs: Any) -> None:
         seen.append(Task.objects.get(pk=task["args"][0]).status)
 
-    task = Task.objects.create(owner=user, url=URL)
+    task = make_task(user)
     pre_enqueue.connect(status_when_sent, dispatch_uid="test-status-when-sent")
     try:
         with django_capture_on_commit_callbacks(execute=True):
@@ -38,7 +46,7 @@ def test_the_task_is_pending_before_its_message_is_sent(user: object, django_cap
 
 @pytest.mark.django_db
 def test_a_message_for_a_task_not_yet_pending_still_runs_it(user: object, media_server: object) -> None:
-    task = Task.objects.create(owner=user, url=media_server.url("missing.mp4"))  # still RECEIVED
+    task = make_task(user, url=media_server.url("missing.mp4"))  # still RECEIVED
     assert process_task(str(task.pk)) == "failure"
     task.refresh_from_db()
     assert (task.status, task.error, task.attempts) == (Status.FAILURE, "cannot download url: HTTP 404", 1)
@@ -46,7 +54,7 @@ def test_a_message_for_a_task_not_yet_pending_still_runs_it(user: object, media_
 
 @pytest.mark.django_db
 def test_a_late_enqueue_never_pulls_a_running_task_back(user: object, django_capture_on_commit_callbacks) -> None:
-    task = Task.objects.create(owner=user, url=URL)
+    task = make_task(user)
     stale_copy = Task.objects.get(pk=task.pk)
     assert task.claim(this_worker())
     with django_capture_on_commit_callbacks(execute=True):
@@ -60,7 +68,7 @@ def test_a_late_enqueue_never_pulls_a_running_task_back(user: object, django_cap
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_claiming_at_once_claim_the_task_once(user: object) -> None:
     for _round in range(3):
-        task = Task.objects.create(owner=user, url=URL, status=Status.PENDING)
+        task = make_task(user, status=Status.PENDING)
         connections.close_all()  # each process opens its own connection
         context = multiprocessing.get_context("fork")
         start, results = context.Barrier(4), context.Queue()
@@ -82,3 +90,63 @@ def _claim(task_id: str, start: Any, results: Any) -> None:
     start.wait(timeout=20)
     results.put((task.claim(this_worker()), this_worker()))
     connections.close_all()
+
+
+# One worker process: ready, wait for the signal that all four are, claim, say who won.
+CLAIM_ON_SIGNAL = """
+import sys, time
+from pathlib import Path
+import django
+django.setup()
+from aitasks.models import Task
+from aitasks.workers import this_worker
+task = Task.objects.get(pk=sys.argv[1])
+signals = Path(sys.argv[2])
+(signals / f"ready-{this_worker().replace(':', '_')}").touch()
+while not (signals / "go").exists():
+    time.sleep(0.005)
+print(task.claim(this_worker()), this_worker())
+"""
+
+
+def test_four_worker_processes_claiming_at_once_on_postgresql_claim_the_task_once(
+    tmp_path: Path, postgres_database: str
+) -> None:
+    """The claim is one conditional UPDATE: on PostgreSQL, with four processes and four
+    connections racing, one wins; the others are told no and change nothing."""
+    service = Service(tmp_path, database_url=postgres_database)
+    service.manage("migrate", "--verbosity", "0")
+    make = (
+        "from django.contrib.auth import get_user_model; from aitasks.models import Task, Status; "
+        "user = get_user_model().objects.create_user('alice'); "
+        f"print(Task.objects.create(owner=user, url={URL!r}, status=Status.PENDING).pk)"
+    )
+    task_id = service.manage("shell", "-c", make).strip().splitlines()[-1]  # after the shell's own notes
+    signals = tmp_path / "signals"
+    signals.mkdir()
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIM_ON_SIGNAL, task_id, str(signals)],
+            cwd=test_service.ROOT,
+            env=service.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    deadline = time.monotonic() + 120
+    while len(list(signals.glob("ready-*"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (signals / "go").touch()
+    outcomes = [worker.communicate(timeout=60) for worker in workers]
+    assert all(worker.returncode == 0 for worker in workers), [err for _out, err in outcomes]
+    claims = [out.split() for out, _err in outcomes]
+    winners = [name for claimed, name in claims if claimed == "True"]
+    assert len(winners) == 1, claims
+    row = service.manage(
+        "shell",
+        "-c",
+        f"from aitasks.models import Task; t = Task.objects.get(pk={task_id!r}); print(t.status, t.attempts, t.worker)",
+    )
+    assert row.strip().splitlines()[-1].split() == ["STARTED", "1", winners[0]]

@@ -13,17 +13,17 @@ from django_q.models import OrmQ, Schedule
 from aitasks.models import Status, Task
 from aitasks.worker import purge_expired, recover_stalled_tasks
 from aitasks.workers import HOST, PLACE, this_worker
+from tests.conftest import TASK_URL, make_task, make_video
 
 pytestmark = pytest.mark.django_db
-URL = "http://127.0.0.1:9/a.mp4"
+URL = TASK_URL
 DEAD_PID = 4_000_000  # above the kernel's pid_max: no such process
 DEAD_HERE = f"{HOST}:{DEAD_PID}:{PLACE}:123"  # a worker of this machine whose process is gone
 
 
 def running(user: object, worker: str, heartbeat_age_s: float = 0, attempts: int = 1) -> Task:
-    return Task.objects.create(
-        owner=user,
-        url=URL,
+    return make_task(
+        user,
         status=Status.STARTED,
         worker=worker,
         attempts=attempts,
@@ -88,9 +88,9 @@ def test_the_periodic_jobs_are_scheduled_by_paths_that_import() -> None:
 
 def test_old_finished_tasks_are_purged_and_recent_ones_kept(user: object, settings) -> None:
     now = timezone.now()
-    old = Task.objects.create(owner=user, url=URL, status=Status.SUCCESS, completed_at=now - timedelta(days=40))
-    recent = Task.objects.create(owner=user, url=URL, status=Status.SUCCESS, completed_at=now - timedelta(days=10))
-    waiting = Task.objects.create(owner=user, url=URL, status=Status.PENDING, created_at=now - timedelta(days=60))
+    old = make_task(user, status=Status.SUCCESS, completed_at=now - timedelta(days=40))
+    recent = make_task(user, status=Status.SUCCESS, completed_at=now - timedelta(days=10))
+    waiting = make_task(user, status=Status.PENDING, created_at=now - timedelta(days=60))
     assert purge_expired() == 1
     assert set(Task.objects.values_list("pk", flat=True)) == {recent.pk, waiting.pk}
     assert not Task.objects.filter(pk=old.pk).exists()
@@ -153,7 +153,7 @@ def _name_of_this_process(_: int) -> str:
 
 
 def waiting(user: object, status: Status, age_s: float) -> Task:
-    return Task.objects.create(owner=user, url=URL, status=status, queued_at=timezone.now() - timedelta(seconds=age_s))
+    return make_task(user, status=status, queued_at=timezone.now() - timedelta(seconds=age_s))
 
 
 @pytest.mark.parametrize("status", [Status.RECEIVED, Status.PENDING, Status.RETRY])
@@ -184,12 +184,12 @@ def test_a_copy_whose_message_was_lost_or_whose_worker_died_is_queued_again(
     from aitasks.models import Video, VideoStatus
 
     old = timezone.now() - timedelta(seconds=settings.AITASKS_REQUEUE_AFTER_S + 5)
-    lost = Video.objects.create(owner=user, name="lost", origin_url=URL, status=VideoStatus.PENDING, queued_at=old)
-    orphan = Video.objects.create(
-        owner=user, name="orphan", origin_url=URL, status=VideoStatus.PENDING, copier=DEAD_HERE, copy_attempts=1
+    lost = make_video(user, name="lost", origin_url=URL, status=VideoStatus.PENDING, queued_at=old)
+    orphan = make_video(
+        user, name="orphan", origin_url=URL, status=VideoStatus.PENDING, copier=DEAD_HERE, copy_attempts=1
     )
-    live = Video.objects.create(
-        owner=user, name="live", origin_url=URL, status=VideoStatus.PENDING, copier=this_worker(), copy_attempts=1
+    live = make_video(
+        user, name="live", origin_url=URL, status=VideoStatus.PENDING, copier=this_worker(), copy_attempts=1
     )
     assert recover(django_capture_on_commit_callbacks) == 2
     assert sorted(message.task["args"] for message in OrmQ.objects.all()) == [(lost.pk,), (orphan.pk,)]

@@ -8,6 +8,7 @@ from gcore import Gcore
 
 from aitasks.models import Status, Task
 from aitasks.worker import process_task
+from tests.conftest import make_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -55,7 +56,7 @@ def test_the_sdk_lists_every_task_with_auto_pagination(client: Gcore, user: obje
 
 
 def test_the_sdk_cancels_an_unfinished_task(client: Gcore, user: object) -> None:
-    task = Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    task = make_task(user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
     answer = client.streaming.ai_tasks.cancel(str(task.pk))
     assert answer.result == "task revoked"
     assert client.streaming.ai_tasks.get(str(task.pk)).status == "REVOKED"
@@ -73,7 +74,7 @@ def test_the_sdk_reads_the_ai_settings(client: Gcore) -> None:
 
 
 def test_the_sdk_raises_its_own_errors(client: Gcore, live_server: object, other_user: object) -> None:
-    foreign = Task.objects.create(owner=other_user, url="http://127.0.0.1/a.mp4")
+    foreign = make_task(other_user, url="http://127.0.0.1/a.mp4")
     with pytest.raises(gcore.NotFoundError):
         client.streaming.ai_tasks.get(str(foreign.pk))
     with pytest.raises(gcore.BadRequestError) as bad_request:

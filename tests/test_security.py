@@ -7,6 +7,8 @@ import importlib
 import pytest
 from django.test import Client
 
+from tests.conftest import make_task, make_video
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct horse battery staple"
@@ -124,11 +126,11 @@ def test_every_page_sends_a_content_security_policy(admin_client: Client, path: 
 
 
 def test_pages_have_no_inline_scripts_or_styles(admin_client: Client, admin_user: object) -> None:
-    from aitasks.models import Status, Task, Video, VideoStatus
+    from aitasks.models import Status, VideoStatus
 
-    Task.objects.create(owner=admin_user, url="http://a.io/x.mp4", status=Status.STARTED, progress=40)
-    done = Task.objects.create(owner=admin_user, url="http://a.io/y.mp4", status=Status.SUCCESS, result={})
-    video = Video.objects.create(owner=admin_user, name="Keynote", status=VideoStatus.READY)
+    make_task(admin_user, url="http://a.io/x.mp4", status=Status.STARTED, progress=40)
+    done = make_task(admin_user, url="http://a.io/y.mp4", status=Status.SUCCESS, result={})
+    video = make_video(admin_user, name="Keynote", status=VideoStatus.READY)
     for path in ["/login", "/", "/videos", f"/tasks/{done.pk}", f"/videos/{video.pk}"]:
         page = admin_client.get(path).content.decode()
         assert "style=" not in page, path

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 
 from aitasks.engines import translation
-from aitasks.models import Status, Task
+from aitasks.models import Status
 from aitasks.worker import process_task
-from tests.fakes import FakeTranslator
+from tests.conftest import make_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db
 
 
 def run(user: object, url: str, **fields: object) -> dict:
-    task = Task.objects.create(owner=user, url=url, status=Status.PENDING, **fields)
+    task = make_task(user, url=url, status=Status.PENDING, **fields)
     process_task(str(task.pk))
     task.refresh_from_db()
     assert task.status == Status.SUCCESS, task.error
@@ -74,12 +74,12 @@ def test_an_installed_text_model_translates_whispers_english(user: object, media
     settings.AITASKS_TRANSLATION_BACKEND = "tests.fakes.FakeTranslator"
     settings.AITASKS_TRANSLATION_MODELS = "eng>fre=/srv/models/opus-mt-en-fr"
     translation._translators.cache_clear()
-    FakeTranslator.calls.clear()
     try:
         result = run(user, media_server.url("spanish.mp4"), audio_language="spa", subtitles_language="fre")
+        calls = translation.installed()[("eng", "fre")].calls
     finally:
         translation._translators.cache_clear()
     assert result["languages"] == ["spa", "fre"]
     assert result["concatenated_text"].startswith("[fre] Good morning")  # Whisper's English, then the model
     assert {cue["language"] for cue in result["subtitles"]} == {"fre"}
-    assert FakeTranslator.calls and all("good morning" in " ".join(c).lower() for c in FakeTranslator.calls[:1])
+    assert calls and "good morning" in " ".join(calls[0]).lower()

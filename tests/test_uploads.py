@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from aitasks.models import Task, Video
+from tests.conftest import make_video, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,9 +31,7 @@ def upload_dir(settings: object, tmp_path: Path) -> Path:
 
 
 def session_cookie(user: object) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies["sessionid"].value
+    return signed_in(user).cookies["sessionid"].value
 
 
 def multipart_head(fields: dict[str, str], file_field: str) -> bytes:
@@ -122,7 +121,7 @@ def test_a_video_over_the_upload_limit_is_refused_while_it_arrives(
 def test_a_subtitle_file_over_5_mb_is_refused_while_it_arrives(
     live_server: object, upload_dir: Path, user: object
 ) -> None:
-    video = Video.objects.create(owner=user, name="Keynote")
+    video = make_video(user, name="Keynote")
     head = multipart_head({"name": "", "language": "eng"}, "file")
     path = f"/videos/{video.pk}/subtitles"
     answer, sent, largest = post_slowly(live_server, path, head, 20 * MB, upload_dir, session_cookie(user))
@@ -131,11 +130,11 @@ def test_a_subtitle_file_over_5_mb_is_refused_while_it_arrives(
     assert not video.subtitles.exists()
 
 
-def test_an_upload_within_the_limit_still_works(browser_client: Client, user: object, media_dir: Path) -> None:
+def test_an_upload_within_the_limit_still_works(editor: Client, user: object, media_dir: Path) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("talk.mp4", (media_dir / "english.mp4").read_bytes(), content_type="video/mp4")
-    response = browser_client.post("/videos", {"file": upload, "auto_transcribe_audio_language": "disable"})
+    response = editor.post("/videos", {"file": upload, "auto_transcribe_audio_language": "disable"})
     assert response.status_code == 302
     assert Video.objects.get(owner=user).name == "talk"
 
@@ -194,7 +193,7 @@ def test_an_api_key_may_send_a_file_larger_than_a_form_page_takes(settings: obje
 
 
 @pytest.fixture
-def browser_client(user: object) -> Client:
+def editor(user: object) -> Client:
     client = Client()
     client.force_login(user)
     return client

@@ -12,7 +12,7 @@ from gcore import Gcore
 
 from aitasks import hosted_videos
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
-from tests.conftest import run_queued_tasks
+from tests.conftest import api_client, make_video, run_queued_tasks
 from tests.heard import assert_heard
 
 VTT = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.500\nHello there\n\n"
@@ -32,7 +32,7 @@ def ready_video(user: object, media_dir: object, settings: object) -> Video:
     """A video whose file is already stored (english.mp4)."""
     from aitasks import hosted_videos
 
-    video = Video.objects.create(owner=user, name="Keynote")
+    video = make_video(user, name="Keynote")
     scratch = settings.AITASKS_DATA_DIR / "scratch.mp4"
     scratch.parent.mkdir(parents=True, exist_ok=True)
     scratch.write_bytes((media_dir / "english.mp4").read_bytes())
@@ -169,7 +169,7 @@ def test_ai_subtitles_for_an_existing_video_with_translations(api: Client, ready
 
 @pytest.mark.django_db
 def test_ai_subtitles_need_a_stored_file(api: Client, user: object) -> None:
-    video = Video.objects.create(owner=user, name="empty")
+    video = make_video(user, name="empty")
     response = post(api, f"/streaming/videos/{video.pk}/subtitles", {"auto_transcribe_audio_language": "auto"})
     assert response.status_code == 400
     assert "no stored file" in response.json()["error"]
@@ -192,19 +192,15 @@ def test_mp4_url_serves_byte_ranges(api: Client, ready_video: Video, media_dir: 
 
 
 @pytest.mark.django_db
-def test_a_logged_in_editor_can_play_the_mp4_in_the_browser(user: object, ready_video: Video) -> None:
-    browser = Client()
-    browser.force_login(user)
-    assert browser.get(f"/streaming/videos/{ready_video.pk}/mp4").status_code == 200
+def test_a_logged_in_editor_can_play_the_mp4_in_the_browser(editor: Client, ready_video: Video) -> None:
+    assert editor.get(f"/streaming/videos/{ready_video.pk}/mp4").status_code == 200
     assert Client().get(f"/streaming/videos/{ready_video.pk}/mp4").status_code == 401
 
 
 @pytest.mark.django_db
 def test_another_account_gets_404_everywhere(user: object, other_user: object, ready_video: Video) -> None:
-    from aitasks.models import ApiKey
-
     subtitle = Subtitle.objects.create(video=ready_video, name="x", language="eng", vtt=VTT)
-    mallory = Client(HTTP_AUTHORIZATION=f"APIKey {ApiKey.issue(other_user)[1]}")
+    mallory = api_client(other_user)
     base = f"/streaming/videos/{ready_video.pk}"
     for response in (
         mallory.get(base),
@@ -234,8 +230,8 @@ def test_deleting_a_video_removes_its_files_and_subtitles(api: Client, ready_vid
 
 @pytest.mark.django_db
 def test_the_list_searches_and_filters(api: Client, user: object) -> None:
-    Video.objects.create(owner=user, name="Quarterly results", status=VideoStatus.READY)
-    Video.objects.create(owner=user, name="Team outing", status=VideoStatus.ERROR)
+    make_video(user, name="Quarterly results", status=VideoStatus.READY)
+    make_video(user, name="Team outing", status=VideoStatus.ERROR)
     assert [v["name"] for v in api.get("/streaming/videos", {"search": "quarterly"}).json()] == ["Quarterly results"]
     assert [v["name"] for v in api.get("/streaming/videos", {"status": "error"}).json()] == ["Team outing"]
     assert api.get("/streaming/videos", {"page": 3}).json() == []

@@ -17,8 +17,8 @@ from django.test import Client
 from django.utils import timezone
 
 from aitasks import webhooks
-from aitasks.models import Delivery, DeliveryState, Status, Task, Webhook
-from tests.conftest import run_queued_tasks
+from aitasks.models import Delivery, DeliveryState, Status, Webhook
+from tests.conftest import make_task, make_video, run_queued_tasks, signed_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -90,15 +90,8 @@ def receiver() -> Iterator[Receiver]:
     receiver.close()
 
 
-@pytest.fixture
-def dashboard(user: object) -> Client:
-    client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
-    return client
-
-
-def register(dashboard: Client, receiver: Receiver) -> Webhook:
-    response = dashboard.post("/settings/webhooks", {"url": receiver.url})
+def register(editor: Client, receiver: Receiver) -> Webhook:
+    response = editor.post("/settings/webhooks", {"url": receiver.url})
     assert response.status_code == 302
     hook = Webhook.objects.get(url=receiver.url)
     receiver.secret = hook.secret
@@ -111,11 +104,11 @@ def let_time_pass() -> None:
 
 
 def test_a_finished_task_is_delivered_once_after_failed_attempts(
-    dashboard: Client, receiver: Receiver, user: object, media_server: object
+    editor: Client, receiver: Receiver, user: object, media_server: object
 ) -> None:
-    register(dashboard, receiver)
+    register(editor, receiver)
     # A real task that the worker ends (FAILURE: the URL is a web page, not a video).
-    task = Task.objects.create(owner=user, url=media_server.url("page.html"))  # type: ignore[attr-defined]
+    task = make_task(user, url=media_server.url("page.html"))  # type: ignore[attr-defined]
     task.transition(Status.PENDING)
     from aitasks.worker import process_task
 
@@ -145,16 +138,16 @@ def test_a_finished_task_is_delivered_once_after_failed_attempts(
     assert payload["data"]["status"] == "FAILURE"
     assert payload["data"]["result"] == {"error": "file is not a media file"}
 
-    page = dashboard.get("/settings/webhooks").content.decode()
+    page = editor.get("/settings/webhooks").content.decode()
     assert receiver.url in page and str(delivery.pk) in page and "Delivered" in page and "HTTP 204" in page
 
 
 def test_a_worker_dying_mid_delivery_leads_to_a_resend_with_the_same_id(
-    receiver: Receiver, user: object, dashboard: Client
+    receiver: Receiver, user: object, editor: Client
 ) -> None:
     receiver.failures = 0
-    register(dashboard, receiver)
-    task = Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    register(editor, receiver)
+    task = make_task(user, status=Status.PENDING)
     task.revoke()  # a task ends: its delivery is written in the same transaction
     delivery = Delivery.objects.get(task=task)
     # A worker claims it, the receiver gets it, and the worker dies before recording the answer.
@@ -174,10 +167,10 @@ def test_a_worker_dying_mid_delivery_leads_to_a_resend_with_the_same_id(
     assert Delivery.objects.get(pk=delivery.pk).state == DeliveryState.DELIVERED
 
 
-def test_deliveries_give_up_after_a_day(receiver: Receiver, user: object, dashboard: Client) -> None:
+def test_deliveries_give_up_after_a_day(receiver: Receiver, user: object, editor: Client) -> None:
     receiver.failures = 1000
-    register(dashboard, receiver)
-    task = Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    register(editor, receiver)
+    task = make_task(user, status=Status.PENDING)
     task.revoke()
     Delivery.objects.update(created_at=timezone.now() - timedelta(hours=23, minutes=59, seconds=50))
     webhooks.deliver_due()
@@ -185,7 +178,7 @@ def test_deliveries_give_up_after_a_day(receiver: Receiver, user: object, dashbo
     assert delivery.state == DeliveryState.FAILED and delivery.last_error == "HTTP 500"
 
 
-def test_callback_urls_follow_the_fetchers_address_policy(dashboard: Client, settings: object, user: object) -> None:
+def test_callback_urls_follow_the_fetchers_address_policy(editor: Client, settings: object, user: object) -> None:
     settings.AITASKS_ALLOWED_PRIVATE_HOSTS = []  # type: ignore[attr-defined]
     for url, reason in [
         ("http://127.0.0.1:8080/hook", "not a public address"),
@@ -193,13 +186,13 @@ def test_callback_urls_follow_the_fetchers_address_policy(dashboard: Client, set
         ("ftp://example.com/hook", "url must start with http:// or https://"),
         ("http://example.com:22/hook", "port 22 is not allowed"),
     ]:
-        response = dashboard.post("/settings/webhooks", {"url": url})
+        response = editor.post("/settings/webhooks", {"url": url})
         assert response.status_code == 400
         assert reason in response.content.decode(), url
     assert not Webhook.objects.exists()
     # A URL that turned private after it was registered is refused at delivery time too.
     hook = Webhook.objects.create(owner=user, url="http://localhost:8080/hook")
-    task = Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    task = make_task(user, status=Status.PENDING)
     task.revoke()
     webhooks.deliver_due()
     delivery = Delivery.objects.get(webhook=hook)
@@ -207,28 +200,26 @@ def test_callback_urls_follow_the_fetchers_address_policy(dashboard: Client, set
 
 
 def test_only_the_owners_tasks_reach_the_owners_webhooks(
-    dashboard: Client, receiver: Receiver, user: object, other_user: object
+    editor: Client, receiver: Receiver, user: object, other_user: object
 ) -> None:
-    register(dashboard, receiver)
-    foreign = Task.objects.create(owner=other_user, url="http://127.0.0.1/a.mp4", status=Status.PENDING)
+    register(editor, receiver)
+    foreign = make_task(other_user, status=Status.PENDING)
     foreign.revoke()
     assert not Delivery.objects.exists()
-    other = Client()
-    other.force_login(other_user)  # type: ignore[arg-type]
+    other = signed_in(other_user)
     hook = Webhook.objects.get()
     assert receiver.url not in other.get("/settings/webhooks").content.decode()
     assert other.post(f"/settings/webhooks/{hook.pk}/delete").status_code == 404
-    assert dashboard.post(f"/settings/webhooks/{hook.pk}/delete").status_code == 302
+    assert editor.post(f"/settings/webhooks/{hook.pk}/delete").status_code == 302
     assert not Webhook.objects.exists()
 
 
-def test_a_videos_ai_subtitles_task_names_its_video(receiver: Receiver, user: object, dashboard: Client) -> None:
+def test_a_videos_ai_subtitles_task_names_its_video(receiver: Receiver, user: object, editor: Client) -> None:
     from aitasks import hosted_videos
-    from aitasks.models import Video
 
     receiver.failures = 0
-    register(dashboard, receiver)
-    video = Video.objects.create(owner=user, name="Keynote")
+    register(editor, receiver)
+    video = make_video(user, name="Keynote")
     (task,) = hosted_videos.start_ai_subtitles(video, "eng", [])
     task.revoke()
     webhooks.deliver_due()
@@ -237,10 +228,10 @@ def test_a_videos_ai_subtitles_task_names_its_video(receiver: Receiver, user: ob
     assert payload["data"]["task_data"]["client_entity_data"] == str(video.pk)
 
 
-def test_old_finished_deliveries_are_purged_with_the_tasks(receiver: Receiver, user: object, dashboard: Client) -> None:
+def test_old_finished_deliveries_are_purged_with_the_tasks(receiver: Receiver, user: object, editor: Client) -> None:
     receiver.failures = 0
-    register(dashboard, receiver)
-    Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING).revoke()
+    register(editor, receiver)
+    make_task(user, status=Status.PENDING).revoke()
     webhooks.deliver_due()
     from aitasks.worker import purge_expired
 
@@ -251,7 +242,7 @@ def test_old_finished_deliveries_are_purged_with_the_tasks(receiver: Receiver, u
     assert not Delivery.objects.exists()
 
 
-def test_a_receivers_answer_body_is_never_read(user: object, dashboard: Client) -> None:
+def test_a_receivers_answer_body_is_never_read(user: object, editor: Client) -> None:
     """Only the answer's status counts: a receiver that answers with an endless body neither
     fills the worker's memory nor holds it up."""
 
@@ -276,8 +267,8 @@ def test_a_receivers_answer_body_is_never_read(user: object, dashboard: Client) 
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/hooks"
-        assert dashboard.post("/settings/webhooks", {"url": url}).status_code == 302
-        Task.objects.create(owner=user, url="http://127.0.0.1/a.mp4", status=Status.PENDING).revoke()
+        assert editor.post("/settings/webhooks", {"url": url}).status_code == 302
+        make_task(user, status=Status.PENDING).revoke()
         started = time.monotonic()
         run_queued_tasks()
         delivery = Delivery.objects.get()

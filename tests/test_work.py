@@ -14,9 +14,10 @@ from django.test import Client
 
 from aitasks.models import Status, Task, Video, VideoStatus
 from tests import test_service
+from tests.conftest import TASK_URL, make_task, make_video
 from tests.test_service import Service, set_up
 
-URL = "http://127.0.0.1:9/a.mp4"
+URL = TASK_URL
 FULL = {"error": "Queue limit reached (3), try later"}
 # The real service's fixtures (a process per part, on a scratch database).
 stop_after, sqlite_service, postgres_database = (
@@ -37,14 +38,7 @@ def limit_of_3(settings: object) -> None:
 
 @pytest.fixture
 def ready_video(user: object) -> Video:
-    return Video.objects.create(owner=user, name="Keynote", status=VideoStatus.READY)
-
-
-@pytest.fixture
-def browser(user: object) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    return make_video(user, status=VideoStatus.READY)
 
 
 @pytest.mark.django_db
@@ -86,10 +80,10 @@ def test_video_copies_count_against_the_limit(api: Client, user: object, limit_o
 
 @pytest.mark.django_db
 def test_the_video_pages_generate_subtitles_respects_the_limit(
-    browser: Client, user: object, ready_video: Video, limit_of_3: None
+    editor: Client, user: object, ready_video: Video, limit_of_3: None
 ) -> None:
     Task.objects.bulk_create(Task(owner=user, url=URL, status=Status.PENDING) for _ in range(2))
-    response = browser.post(
+    response = editor.post(
         f"/videos/{ready_video.pk}/subtitles",
         {"generate": "1", "audio_language": "ger", "subtitles_language": "eng"},  # two tasks
         follow=True,
@@ -100,10 +94,10 @@ def test_the_video_pages_generate_subtitles_respects_the_limit(
 
 @pytest.mark.django_db
 def test_the_dashboards_generate_task_with_a_video_respects_the_limit(
-    browser: Client, user: object, ready_video: Video, limit_of_3: None
+    editor: Client, user: object, ready_video: Video, limit_of_3: None
 ) -> None:
     Task.objects.bulk_create(Task(owner=user, url=URL) for _ in range(2))
-    response = browser.post(
+    response = editor.post(
         "/tasks/new", {"video": ready_video.pk, "task_name": "transcription", "subtitles_language": "eng"}
     )
     assert response.status_code == 400 and "Queue limit reached (3)" in response.content.decode()
@@ -112,12 +106,12 @@ def test_the_dashboards_generate_task_with_a_video_respects_the_limit(
 
 @pytest.mark.django_db
 def test_content_moderation_comes_in_the_same_way_under_the_same_limit(
-    api: Client, browser: Client, user: object, ready_video: Video, limit_of_3: None
+    api: Client, editor: Client, user: object, ready_video: Video, limit_of_3: None
 ) -> None:
-    Task.objects.create(owner=user, url=URL)
+    make_task(user)
     moderation = {"task_name": "content-moderation", "category": "nsfw"}
     assert post(api, "/streaming/ai/tasks", {**moderation, "url": URL}).status_code == 200
-    response = browser.post("/tasks/new", {**moderation, "video": ready_video.pk})
+    response = editor.post("/tasks/new", {**moderation, "video": ready_video.pk})
     assert response.status_code == 302
     task = Task.objects.get(video=ready_video)
     assert (task.task_name, task.category, task.client_entity_data) == (
@@ -126,18 +120,18 @@ def test_content_moderation_comes_in_the_same_way_under_the_same_limit(
         str(ready_video.pk),
     )
     assert post(api, "/streaming/ai/tasks", {**moderation, "url": URL}).json() == FULL
-    response = browser.post("/tasks/new", {**moderation, "video": ready_video.pk})
+    response = editor.post("/tasks/new", {**moderation, "video": ready_video.pk})
     assert response.status_code == 400 and "Queue limit reached (3)" in response.content.decode()
     assert Task.objects.filter(task_name="content-moderation").count() == 2
 
 
 @pytest.mark.django_db
 def test_auto_transcription_of_an_upload_past_the_limit_stores_the_video_and_says_why(
-    browser: Client, user: object, media_dir: object, limit_of_3: None
+    editor: Client, user: object, media_dir: object, limit_of_3: None
 ) -> None:
     Task.objects.bulk_create(Task(owner=user, url=URL) for _ in range(2))
     upload = SimpleUploadedFile("talk.mp4", (media_dir / "english.mp4").read_bytes(), content_type="video/mp4")
-    response = browser.post(
+    response = editor.post(
         "/videos",
         {"file": upload, "auto_transcribe_audio_language": "auto", "auto_translate_subtitles_language": ["eng"]},
         follow=True,
@@ -150,9 +144,9 @@ def test_auto_transcription_of_an_upload_past_the_limit_stores_the_video_and_say
 
 
 @pytest.mark.django_db
-def test_a_dashboard_copy_past_the_limit_is_refused(browser: Client, user: object, limit_of_3: None) -> None:
+def test_a_dashboard_copy_past_the_limit_is_refused(editor: Client, user: object, limit_of_3: None) -> None:
     Task.objects.bulk_create(Task(owner=user, url=URL) for _ in range(3))
-    response = browser.post("/videos", {"origin_url": URL})
+    response = editor.post("/videos", {"origin_url": URL})
     assert response.status_code == 400 and "Queue limit reached (3), try later." in response.content.decode()
     assert not Video.objects.exists()
 

@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from django_q.models import OrmQ
 
+from aitasks import engines
 from aitasks.engines.whisper import FasterWhisperEngine
 from aitasks.models import Status, Task
 from aitasks.worker import process_task
-from tests.conftest import ENGLISH_TEXT
+from tests.conftest import ENGLISH_TEXT, make_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +24,7 @@ def normalized_words(text: str) -> list[str]:
 
 
 def run(user: object, url: str, **fields: object) -> Task:
-    task = Task.objects.create(owner=user, url=url, status=Status.PENDING, **fields)
+    task = make_task(user, url=url, status=Status.PENDING, **fields)
     process_task(str(task.pk))
     task.refresh_from_db()
     return task
@@ -50,10 +51,10 @@ def test_a_task_is_claimed_only_once(user: object, media_server: object) -> None
 
 
 class LoadCountingEngine(FasterWhisperEngine):
-    loads = 0
+    """Counts its loads on itself: the instance the process keeps (engines.get_engine())."""
 
     def load(self) -> None:
-        LoadCountingEngine.loads += 1
+        self.loads = getattr(self, "loads", 0) + 1
         super().load()
 
 
@@ -61,7 +62,7 @@ def test_the_engine_is_loaded_once_per_process(user: object, media_server: objec
     settings.AITASKS_ENGINE = "tests.test_worker.LoadCountingEngine"
     assert run(user, media_server.url("english.mp4")).status == Status.SUCCESS
     assert run(user, media_server.url("english.mp4")).status == Status.SUCCESS
-    assert LoadCountingEngine.loads == 1
+    assert engines.get_engine().loads == 1
 
 
 def test_silence_gives_no_cues_and_no_speech(user: object, media_server: object) -> None:
@@ -106,7 +107,7 @@ def test_a_transient_error_is_retried_then_fails(
     user: object, media_server: object, settings: object, django_capture_on_commit_callbacks
 ) -> None:
     settings.AITASKS_MAX_RETRIES = 2
-    task = Task.objects.create(owner=user, url=media_server.url("status/503"), status=Status.PENDING)
+    task = make_task(user, url=media_server.url("status/503"), status=Status.PENDING)
     for attempt in range(1, 4):
         with django_capture_on_commit_callbacks(execute=True):
             process_task(str(task.pk))
@@ -139,27 +140,28 @@ def test_a_task_revoked_while_running_stops_and_keeps_nothing(
 
 
 def test_a_revoked_task_is_not_started(user: object, media_server: object) -> None:
-    task = Task.objects.create(owner=user, url=media_server.url("english.mp4"), status=Status.REVOKED)
+    task = make_task(user, url=media_server.url("english.mp4"), status=Status.REVOKED)
     assert process_task(str(task.pk)) == "skipped: not waiting to run"
     task.refresh_from_db()
     assert (task.status, task.attempts) == (Status.REVOKED, 0)
 
 
-class ProgressRecordingEngine(FasterWhisperEngine):
-    seen: list[tuple[int, str]] = []
+def test_progress_advances_with_the_stages(user: object, media_server: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple[int, str]] = []  # the task's progress as each segment is decoded
+    decode = FasterWhisperEngine.transcribe
 
-    def transcribe(self, samples: np.ndarray, clips: list, language: str, task: str, **hints: object) -> Iterator:
-        for segment in super().transcribe(samples, clips, language, task):
+    def recording(
+        self: object, samples: np.ndarray, clips: list, language: str, task: str, **hints: object
+    ) -> Iterator:
+        for segment in decode(self, samples, clips, language, task, **hints):
             running = Task.objects.get(status=Status.STARTED)
-            ProgressRecordingEngine.seen.append((running.progress, running.stage))
+            seen.append((running.progress, running.stage))
             yield segment
 
-
-def test_progress_advances_with_the_stages(user: object, media_server: object, settings: object) -> None:
-    settings.AITASKS_ENGINE = "tests.test_worker.ProgressRecordingEngine"
+    monkeypatch.setattr(FasterWhisperEngine, "transcribe", recording)
     task = run(user, media_server.url("english.mp4"))
     assert task.status == Status.SUCCESS
-    assert ProgressRecordingEngine.seen[0] == (40, "transcription")
+    assert seen[0] == (40, "transcription")
     assert task.progress == 100
 
 
@@ -196,7 +198,7 @@ def test_a_clients_prompt_and_temperature_reach_the_decoder(
 
     monkeypatch.setattr(FasterWhisperEngine, "transcribe", recording)
     options = {"prompt": "The quick brown fox, subtitles.", "temperature": 0.2}
-    task = Task.objects.create(owner=user, url=media_server.url("english.mp4"), status=Status.PENDING, options=options)
+    task = make_task(user, url=media_server.url("english.mp4"), status=Status.PENDING, options=options)
     process_task(str(task.pk))
     task.refresh_from_db()
     assert task.status == Status.SUCCESS, task.error
