@@ -38,14 +38,20 @@ def _account(request: HttpRequest) -> Any | None:
 asr_endpoint = api_endpoint("POST", account=_account, challenge="Bearer")
 
 
-def _checked(request: HttpRequest, form_class: type[forms.Form]) -> tuple[Any, Any, forms.Form] | HttpResponse:
+def _query(request: HttpRequest, form_class: type[forms.Form]) -> forms.Form | HttpResponse:
     form = form_class(request.GET)
     if not form.is_valid():
         field, messages = next(iter(form.errors.items()))
         return error(f"{field}: {messages[0]}")
+    return form
+
+
+def _finished_task(request: HttpRequest, encode: bool, max_pcm_seconds: float | None = None, **fields: Any) -> Any:
+    """The request's `audio_file` made into a task of its account, waited for: the finished
+    task, or the error response."""
     # api_endpoint set request.user before the body is read: the upload handler
-    # (aitasks.upload_limits) takes the file from that account, up to its limit.
-    user = request.user
+    # (aitasks.upload_limits) takes the file from that account, up to its limit. Reading
+    # FILES parses the body; only then is a refusal known.
     files = request.FILES
     if refused := upload_limits.refusal(request):
         return error(f"audio_file: {refused}")
@@ -54,18 +60,14 @@ def _checked(request: HttpRequest, form_class: type[forms.Form]) -> tuple[Any, A
         return error("audio_file: send the audio as a multipart file named audio_file")
     if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
         return error(f"audio_file: larger than {settings.AITASKS_MAX_UPLOAD_MB} MB")
-    return user, upload, form
-
-
-def _run(user: Any, upload: Any, encode: bool, max_pcm_seconds: float | None, **fields: Any) -> Any:
-    """The finished task, or the error response."""
     try:
         task, duration_ms = uploaded_media.submit_file(
-            user,
+            request.user,
             upload.chunks(),
             upload.name or "audio_file",
             raw_pcm=not encode,
             max_pcm_seconds=max_pcm_seconds,
+            client_user_id="asr",
             **fields,
         )
     except PipelineError as problem:
@@ -81,10 +83,9 @@ def _run(user: Any, upload: Any, encode: bool, max_pcm_seconds: float | None, **
 
 @asr_endpoint
 def asr(request: HttpRequest) -> HttpResponse:
-    checked = _checked(request, AsrQuery)
-    if isinstance(checked, HttpResponse):
-        return checked
-    user, upload, form = checked
+    form = _query(request, AsrQuery)
+    if isinstance(form, HttpResponse):
+        return form
     data = form.cleaned_data
     translate = data["task"] == "translate"
     options: dict[str, Any] = {"api": "asr", "task": data["task"] or "transcribe"}
@@ -92,14 +93,11 @@ def asr(request: HttpRequest) -> HttpResponse:
         options["words"] = True
     if data["initial_prompt"]:
         options["prompt"] = data["initial_prompt"]
-    task = _run(
-        user,
-        upload,
+    task = _finished_task(
+        request,
         data["encode"],
-        None,
         audio_language=data["language"],
         subtitles_language="eng" if translate else "",
-        client_user_id="asr",
         options=options,
     )
     if isinstance(task, HttpResponse):
@@ -108,24 +106,19 @@ def asr(request: HttpRequest) -> HttpResponse:
     body = transcripts.asr_response(task, output, with_words=data["word_timestamps"])
     response = HttpResponse(body, content_type="text/plain; charset=utf-8")
     response["Asr-Engine"] = "aitasks"
-    response["Content-Disposition"] = f'attachment; filename="{quote(upload.name or "audio")}.{output}"'
+    name = request.FILES["audio_file"].name or "audio"
+    response["Content-Disposition"] = f'attachment; filename="{quote(name)}.{output}"'
     response["x-aitasks-task-id"] = str(task.pk)
     return response
 
 
 @asr_endpoint
 def detect_language(request: HttpRequest) -> HttpResponse:
-    checked = _checked(request, DetectQuery)
-    if isinstance(checked, HttpResponse):
-        return checked
-    user, upload, form = checked
-    task = _run(
-        user,
-        upload,
-        form.cleaned_data["encode"],
-        DETECT_SECONDS,
-        client_user_id="asr",
-        options={"api": "asr", "detect_only": True},
+    form = _query(request, DetectQuery)
+    if isinstance(form, HttpResponse):
+        return form
+    task = _finished_task(
+        request, form.cleaned_data["encode"], DETECT_SECONDS, options={"api": "asr", "detect_only": True}
     )
     if isinstance(task, HttpResponse):
         return task
