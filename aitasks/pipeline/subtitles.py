@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .transcribe import UNSPACED_LANGUAGES, TimedWord
+from .. import languages
+from ..languages import UNSPACED_LANGUAGES
+from .transcribe import TimedWord
 
 
 @dataclass(frozen=True)
@@ -37,13 +39,12 @@ class CueRules:
         return self.max_line_chars * self.max_lines
 
 
-LINE_LIMITS = {"chi": 16, "kor": 16, "jpn": 13}
 SENTENCE_ENDS = tuple(".!?…。！？")
 CLAUSE_ENDS = tuple(",;:，、；：—")
 
 
 def rules_for(language: str) -> CueRules:
-    return CueRules(max_line_chars=LINE_LIMITS.get(language, 42))
+    return CueRules(max_line_chars=languages.max_line_chars(language, default=CueRules.max_line_chars))
 
 
 @dataclass(frozen=True)
