@@ -16,9 +16,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from . import ranges, videos, work
 from .api import BadRequest, api_endpoint, error, form_error, json_body
+from .cues import InvalidSubtitles, to_vtt
 from .forms_videos import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
 from .models import Subtitle, Video, VideoStatus
-from .subtitle_files import InvalidSubtitles, to_vtt
 
 DEFAULT_PER_PAGE = 10
 

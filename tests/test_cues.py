@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aitasks.subtitle_files import InvalidSubtitles, to_vtt
+from aitasks.cues import InvalidSubtitles, to_vtt
 
 
 def test_webvtt_is_kept_as_it_is() -> None:
