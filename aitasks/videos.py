@@ -149,7 +149,7 @@ def attach_result(task: Task) -> list[Subtitle]:
     cues = task.cues()
     if task.video_id is None or not cues:
         return []
-    from .pipeline.subtitles import render_vtt
+    from .cues import render_vtt
 
     translated = bool(task.subtitles_language) and task.subtitles_language != task.audio_language
     if translated:

@@ -28,7 +28,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from . import uploads, videos, work
 from .api import search_query
-from .cues import InvalidSubtitles, to_vtt
+from .cues import InvalidSubtitles, full_text, render_srt, render_vtt, to_vtt
 from .dashboard_forms import (
     EXAMPLE_URL,
     SORTS,
@@ -40,7 +40,6 @@ from .dashboard_forms import (
 )
 from .models import UNFINISHED_STATUSES, FlaggedFrame, Status, Subtitle, Task, TaskName, Video, VideoStatus
 from .pipeline.errors import PipelineError
-from .pipeline.subtitles import full_text, render_srt, render_vtt
 
 PAGE_SIZE = 20
 
