@@ -155,7 +155,7 @@ class Task(models.Model):
 
             return api_result(self.result)
         if self.status == Status.SUCCESS and self.result is not None:
-            cues = [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
+            cues = self.cues()
             return {
                 "subtitles": [
                     {
