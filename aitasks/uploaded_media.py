@@ -21,8 +21,8 @@ from django.conf import settings
 
 from . import work
 from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Task
+from .pipeline import media
 from .pipeline.errors import PipelineError
-from .videos import probe
 
 MIN_DURATION_MS = 100
 PCM_RATE = 16000  # whisper-asr-webservice's encode=false: raw 16-bit little-endian mono at 16 kHz
@@ -51,7 +51,7 @@ def submit_file(
             with path.open("wb") as file:
                 for chunk in chunks:
                     file.write(chunk)
-        duration_ms, _width, _height = probe(path)
+        duration_ms, _width, _height = media.probe(path, settings.AITASKS_MAX_DURATION_S)
         if not duration_ms or duration_ms < MIN_DURATION_MS:
             raise PipelineError("the audio is empty or too short")
         fields.update(id=task_id, upload=stored, url=f"upload:{_display_name(filename)}")

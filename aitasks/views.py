@@ -39,6 +39,7 @@ from .dashboard_forms import (
     VideoUploadForm,
 )
 from .models import UNFINISHED_STATUSES, FlaggedFrame, Status, Subtitle, Task, TaskName, Video, VideoStatus
+from .pipeline import media
 from .pipeline.errors import PipelineError
 
 PAGE_SIZE = 20
@@ -309,7 +310,8 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
             for chunk in upload.chunks():
                 target.write(chunk)
         try:
-            videos.probe(scratch)  # a file that is not a video is refused before anything is kept
+            # A file that is not a video is refused before anything is kept.
+            media.probe(scratch, settings.AITASKS_MAX_DURATION_S)
         except PipelineError as error:
             form.add_error("file", f"This file cannot be used: {error}. Choose a video file (MP4, WebM, MOV…).")
             return None
