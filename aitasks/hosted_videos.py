@@ -17,31 +17,10 @@ from django.db import transaction
 
 from . import languages, work
 from .models import Subtitle, Task, TaskName, Video, VideoStatus
-from .pipeline import fetch
+from .pipeline import fetch, media
 from .pipeline.errors import PipelineError
 
 logger = logging.getLogger(__name__)
-
-
-def probe(path: Path) -> tuple[int | None, int | None, int | None]:
-    """(duration in ms, width, height) from the container, without decoding; PipelineError
-    when the file is not a video or audio file with sound."""
-    import av
-
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.FFmpegError, UnicodeDecodeError):
-        raise PipelineError("file is not a media file") from None
-    with container:
-        if not container.streams.audio:
-            raise PipelineError("no audio track")
-        duration = int(container.duration / 1000) if container.duration else None
-        video = container.streams.video[0] if container.streams.video else None
-        width = video.codec_context.width if video else None
-        height = video.codec_context.height if video else None
-    if duration and duration > settings.AITASKS_MAX_DURATION_S * 1000:
-        raise PipelineError(f"media longer than the limit ({settings.AITASKS_MAX_DURATION_S // 60} min)")
-    return duration, width or None, height or None
 
 
 def store_file(video: Video, source: Path, copier: str = "") -> bool:
@@ -51,7 +30,7 @@ def store_file(video: Video, source: Path, copier: str = "") -> bool:
     deleted (or its copy taken away) meanwhile: then nothing of it is left on disk.
     """
     try:
-        duration, width, height = probe(source)
+        duration, width, height = media.probe(source, settings.AITASKS_MAX_DURATION_S)
     except PipelineError as error:
         source.unlink(missing_ok=True)
         video.transition(VideoStatus.ERROR, by_copier=bool(copier), error=str(error))
@@ -149,7 +128,7 @@ def attach_result(task: Task) -> list[Subtitle]:
     cues = task.cues()
     if task.video_id is None or not cues:
         return []
-    from .pipeline.subtitles import render_vtt
+    from .cues import render_vtt
 
     translated = bool(task.subtitles_language) and task.subtitles_language != task.audio_language
     if translated:

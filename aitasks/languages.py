@@ -2,7 +2,13 @@
 
 One row per language: ISO-639-2/B code (what the API stores and echoes), ISO-639-2/T code
 where it differs (accepted on input, used by Gcore's `/ai/info` docs), Whisper's code, English
-name, and whether Gcore lists the language for translation between non-English languages.
+name, whether Gcore lists the language for translation between non-English languages, and
+what its script asks of the text:
+
+- `unspaced`: written without spaces between words (Chinese, Japanese, Thai, Lao, Khmer,
+  Burmese, Tibetan), so words are joined without spaces and a line may break between any two;
+- `max_line_chars`: a subtitle line's limit where the subtitle rules' default line is too
+  wide for its characters: 16 for Chinese and Korean, 13 for Japanese.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ class Language(NamedTuple):
     whisper_code: str
     name: str
     translatable: bool
+    unspaced: bool = False
+    max_line_chars: int | None = None  # None: the subtitle rules' default
 
 
 LANGUAGES: tuple[Language, ...] = (
@@ -33,9 +41,9 @@ LANGUAGES: tuple[Language, ...] = (
     Language("bos", "", "bs", "Bosnian", True),
     Language("bre", "", "br", "Breton", False),
     Language("bul", "", "bg", "Bulgarian", True),
-    Language("bur", "mya", "my", "Myanmar", True),
+    Language("bur", "mya", "my", "Myanmar", True, unspaced=True),
     Language("cat", "", "ca", "Catalan", True),
-    Language("chi", "zho", "zh", "Chinese", True),
+    Language("chi", "zho", "zh", "Chinese", True, unspaced=True, max_line_chars=16),
     Language("cze", "ces", "cs", "Czech", True),
     Language("dan", "", "da", "Danish", True),
     Language("dut", "nld", "nl", "Dutch", True),
@@ -60,12 +68,12 @@ LANGUAGES: tuple[Language, ...] = (
     Language("ind", "", "id", "Indonesian", True),
     Language("ita", "", "it", "Italian", True),
     Language("jav", "", "jw", "Javanese", True),
-    Language("jpn", "", "ja", "Japanese", True),
+    Language("jpn", "", "ja", "Japanese", True, unspaced=True, max_line_chars=13),
     Language("kan", "", "kn", "Kannada", True),
     Language("kaz", "", "kk", "Kazakh", True),
-    Language("khm", "", "km", "Khmer", True),
-    Language("kor", "", "ko", "Korean", True),
-    Language("lao", "", "lo", "Lao", True),
+    Language("khm", "", "km", "Khmer", True, unspaced=True),
+    Language("kor", "", "ko", "Korean", True, max_line_chars=16),
+    Language("lao", "", "lo", "Lao", True, unspaced=True),
     Language("lat", "", "la", "Latin", False),
     Language("lav", "", "lv", "Latvian", True),
     Language("lin", "", "ln", "Lingala", False),
@@ -107,8 +115,8 @@ LANGUAGES: tuple[Language, ...] = (
     Language("tel", "", "te", "Telugu", True),
     Language("tgk", "", "tg", "Tajik", True),
     Language("tgl", "", "tl", "Tagalog", True),
-    Language("tha", "", "th", "Thai", True),
-    Language("tib", "bod", "bo", "Tibetan", False),
+    Language("tha", "", "th", "Thai", True, unspaced=True),
+    Language("tib", "bod", "bo", "Tibetan", False, unspaced=True),
     Language("tuk", "", "tk", "Turkmen", False),
     Language("tur", "", "tr", "Turkish", True),
     Language("ukr", "", "uk", "Ukrainian", True),
@@ -126,6 +134,8 @@ for _language in LANGUAGES:
     if _language.terminology_code:
         _BY_CODE[_language.terminology_code] = _language
 _BY_WHISPER: dict[str, Language] = {language.whisper_code: language for language in LANGUAGES}
+# ISO-639-2/B codes of the languages written without spaces between words.
+UNSPACED_LANGUAGES = frozenset(language.code for language in LANGUAGES if language.unspaced)
 
 
 class UnknownLanguage(ValueError):
@@ -153,3 +163,10 @@ def from_whisper(whisper_code: str) -> Language | None:
 def choices() -> list[tuple[str, str]]:
     """(B code, name) pairs sorted by name, for forms."""
     return sorted(((language.code, language.name) for language in LANGUAGES), key=lambda pair: pair[1])
+
+
+def max_line_chars(code: str, default: int) -> int:
+    """The most characters a subtitle line in `code` may have: `default` unless its script
+    needs narrower lines (and for a code we do not list, such as "")."""
+    language = _BY_CODE.get(code)
+    return language.max_line_chars if language is not None and language.max_line_chars else default

@@ -10,8 +10,8 @@ from typing import Any
 from django.conf import settings
 
 from . import languages
+from .cues import Cue, full_text, render_srt, render_vtt
 from .models import Task
-from .pipeline.subtitles import Cue, full_text, render_srt, render_vtt
 
 
 def model_name() -> str:

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 
-from .subtitle_files import MAX_BYTES as SUBTITLE_MAX_BYTES
+from .cues import MAX_BYTES as SUBTITLE_MAX_BYTES
 
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD = 64 * 1024

@@ -20,8 +20,8 @@ from typing import Any
 from django.conf import settings
 
 from . import work
-from .hosted_videos import probe
 from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Task
+from .pipeline import media
 from .pipeline.errors import PipelineError
 
 MIN_DURATION_MS = 100
@@ -51,7 +51,7 @@ def submit_file(
             with path.open("wb") as file:
                 for chunk in chunks:
                     file.write(chunk)
-        duration_ms, _width, _height = probe(path)
+        duration_ms, _width, _height = media.probe(path, settings.AITASKS_MAX_DURATION_S)
         if not duration_ms or duration_ms < MIN_DURATION_MS:
             raise PipelineError("the audio is empty or too short")
         fields.update(id=task_id, upload=stored, url=f"upload:{_display_name(filename)}")

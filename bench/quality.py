@@ -223,8 +223,8 @@ def main() -> None:
 
     setup_django()
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per download is noise here
+    from aitasks.cues import full_text
     from aitasks.engines import get_engine
-    from aitasks.pipeline import subtitles
 
     bench_started = time.perf_counter()
     started = time.perf_counter()
@@ -247,7 +247,7 @@ def main() -> None:
             speech = iso[0] != "none"
             scored = row["reference_kind"] in ("human", "test-expected") or row["file"] == CODE_SWITCHING
             character_rate = is_character_language(iso[0])
-            text = subtitles.full_text(outcome.cues)
+            text = full_text(outcome.cues)
             scoring_language = iso[0] if len(iso) == 1 else ""
             plain_result = dict(plain.run(row["file"], samples)) if speech or args.plain_on_non_speech else {}
             if scored:
@@ -301,7 +301,7 @@ def main() -> None:
                     cues=outcome.cues,
                     process_s=elapsed,
                     speech_detected=outcome.speech_detected,
-                    text=subtitles.full_text(outcome.cues),
+                    text=full_text(outcome.cues),
                     scored=False,
                     speech=False,
                     plain=plain_result,
@@ -481,7 +481,7 @@ def print_summary(results: list[Result]) -> None:
 
 
 def print_code_switching(results: list[Result]) -> None:
-    from aitasks.pipeline.subtitles import format_timestamp
+    from aitasks.cues import format_timestamp
 
     for result in results:
         if result.name != CODE_SWITCHING:

@@ -155,8 +155,8 @@ def speech_windows(audio: Path) -> int:
 
 def child_pipeline(url: str, repeat: int, audio: Path) -> dict[str, object]:
     setup_django()
+    from aitasks.cues import full_text
     from aitasks.engines import get_engine
-    from aitasks.pipeline import subtitles
     from aitasks.pipeline.runner import Job, run_pipeline
 
     started = time.perf_counter()
@@ -183,7 +183,7 @@ def child_pipeline(url: str, repeat: int, audio: Path) -> dict[str, object]:
                 "process_s": ended[0] - started[0],
                 "cpu_s": ended[1] - started[1],
                 "stages": stage_seconds(changes, ended),
-                "text": subtitles.full_text(outcome.cues),
+                "text": full_text(outcome.cues),
                 "cues": len(outcome.cues),
                 "languages": outcome.languages,
                 "encoder_passes": counter.windows if counter is not None else None,

@@ -100,3 +100,12 @@ def test_choices_are_b_codes_sorted_by_name() -> None:
     assert len(choices) == 99
     assert [name for _, name in choices] == sorted(name for _, name in choices)
     assert ("ger", "German") in choices
+
+
+def test_the_scripts_without_spaces_between_words_are_marked() -> None:
+    assert languages.UNSPACED_LANGUAGES == {"chi", "jpn", "tha", "lao", "khm", "bur", "tib"}
+
+
+@pytest.mark.parametrize(("code", "limit"), [("chi", 16), ("kor", 16), ("jpn", 13), ("eng", 42), ("", 42), ("xxx", 42)])
+def test_a_subtitle_line_is_narrower_only_where_the_script_needs_it(code: str, limit: int) -> None:
+    assert languages.max_line_chars(code, default=42) == limit

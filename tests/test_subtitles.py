@@ -1,4 +1,4 @@
-"""Stage 7, subtitles: cues from timed words by broadcast rules, and their WebVTT and SRT text."""
+"""Stage 7, subtitles: cues from timed words by broadcast rules (their WebVTT and SRT text: test_cues.py)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ import random
 
 import pytest
 
+from aitasks.cues import Cue, full_text
 from aitasks.pipeline.subtitles import (
-    Cue,
     CueRules,
     build_cues,
-    format_timestamp,
-    full_text,
     quality_report,
-    render_srt,
-    render_vtt,
     rule_breaks,
     rules_for,
     wrap_lines,
@@ -347,58 +343,3 @@ def test_rule_breaks_uses_the_limits_of_the_cues_language() -> None:
     fourteen = "今日はとても良い天気ですね。"
     assert rule_breaks([Cue(0, 3000, (fourteen,), "jpn")], 0)["too_long_lines"]
     assert not rule_breaks([Cue(0, 3000, (fourteen,), "chi")], 0)["too_long_lines"]
-
-
-# --- rendering -------------------------------------------------------------------------------
-
-
-def test_it_renders_webvtt_exactly() -> None:
-    cues = [Cue(9, 3689, ("Text",), "eng"), Cue(3769, 6000, ("Two", "lines"), "eng")]
-    assert render_vtt(cues) == (
-        "WEBVTT\n\n1\n00:00:00.009 --> 00:00:03.689\nText\n\n2\n00:00:03.769 --> 00:00:06.000\nTwo\nlines\n\n"
-    )
-
-
-def test_webvtt_of_no_cues_is_just_the_header() -> None:
-    assert render_vtt([]) == "WEBVTT\n\n"
-
-
-def test_webvtt_escapes_ampersands_and_angle_brackets() -> None:
-    vtt = render_vtt([Cue(0, 1000, ("Tom & Jerry <3",), "eng"), Cue(1100, 2000, ("a --> b",), "eng")])
-    assert "\nTom &amp; Jerry &lt;3\n" in vtt
-    assert "\na --&gt; b\n" in vtt
-    assert vtt.count("-->") == 2  # only the timings
-
-
-def test_it_renders_srt_with_commas_in_times() -> None:
-    cues = [Cue(9, 3689, ("Text",), "eng"), Cue(3_723_004, 3_725_000, ("Tom & Jerry", "<3"), "eng")]
-    assert render_srt(cues) == (
-        "1\n00:00:00,009 --> 00:00:03,689\nText\n\n2\n01:02:03,004 --> 01:02:05,000\nTom & Jerry\n<3\n\n"
-    )
-
-
-@pytest.mark.parametrize(
-    ("ms", "text"),
-    [
-        (0, "00:00:00.000"),
-        (999, "00:00:00.999"),
-        (61_001, "00:01:01.001"),
-        (3_723_004, "01:02:03.004"),
-        (36_000_000, "10:00:00.000"),
-        (-5, "00:00:00.000"),
-    ],
-)
-def test_format_timestamp(ms: int, text: str) -> None:
-    assert format_timestamp(ms) == text
-
-
-def test_a_cue_round_trips_through_its_dict() -> None:
-    cue = Cue(100, 2000, ("Hello", "world"), "eng")
-    assert cue.to_dict() == {"start": 100, "end": 2000, "lines": ["Hello", "world"], "language": "eng"}
-    assert Cue.from_dict(cue.to_dict()) == cue
-    assert Cue.from_dict({"start": 1, "end": 2, "lines": ["x"]}).language == ""
-
-
-def test_full_text_joins_cues_with_spaces_except_in_unspaced_languages() -> None:
-    assert full_text([Cue(0, 1, ("Hello",), "eng"), Cue(2, 3, ("big", "world"), "eng")]) == "Hello big world"
-    assert Cue(0, 1, ("今日は", "天気"), "jpn").text == "今日は天気"

@@ -7,7 +7,8 @@ stripped words with spaces gave "3 .5" and "well -known" (and "all -in -half" in
 
 from __future__ import annotations
 
-from aitasks.pipeline.subtitles import build_cues, full_text, join_words
+from aitasks.cues import full_text
+from aitasks.pipeline.subtitles import build_cues, join_words
 from aitasks.pipeline.transcribe import TimedWord
 
 # (text, start s, end s) as recorded, English transcription.

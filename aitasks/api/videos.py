@@ -15,9 +15,9 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import hosted_videos, work
+from ..cues import InvalidSubtitles, to_vtt
 from ..http import api_endpoint, error, form_error, json_body, serve_file
 from ..models import Subtitle, Video, VideoStatus
-from ..subtitle_files import InvalidSubtitles, to_vtt
 from .forms import AutoSubtitlesForm, SubtitleForm, VideoForm, VideoListForm
 
 

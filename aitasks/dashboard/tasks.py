@@ -25,8 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import hosted_videos, work
+from ..cues import full_text, render_srt, render_vtt
 from ..models import UNFINISHED_STATUSES, FlaggedFrame, Status, Task, TaskName
-from ..pipeline.subtitles import full_text, render_srt, render_vtt
 from .forms import (
     EXAMPLE_URL,
     SORTS,

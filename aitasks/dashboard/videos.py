@@ -18,9 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseStopPolling
 
 from .. import hosted_videos, upload_limits, work
+from ..cues import InvalidSubtitles, to_vtt
 from ..models import UNFINISHED_STATUSES, Subtitle, Video, VideoStatus
+from ..pipeline import media
 from ..pipeline.errors import PipelineError
-from ..subtitle_files import InvalidSubtitles, to_vtt
 from .forms import SubtitleUploadForm, VideoAiSubtitlesForm, VideoUploadForm
 
 
@@ -78,7 +79,8 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
             for chunk in upload.chunks():
                 target.write(chunk)
         try:
-            hosted_videos.probe(scratch)  # a file that is not a video is refused before anything is kept
+            # A file that is not a video is refused before anything is kept.
+            media.probe(scratch, settings.AITASKS_MAX_DURATION_S)
         except PipelineError as error:
             form.add_error("file", f"This file cannot be used: {error}. Choose a video file (MP4, WebM, MOV…).")
             return None

@@ -11,7 +11,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
 from django.utils import timezone
 
-from ..pipeline.subtitles import Cue, format_timestamp, full_text, render_vtt
+from ..cues import Cue, format_timestamp, full_text, render_vtt
 
 
 class Status(models.TextChoices):
@@ -226,7 +226,7 @@ class Task(models.Model):
 
             return api_result(self.result)
         if self.status == Status.SUCCESS and self.result is not None:
-            cues = [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
+            cues = self.cues()
             return {
                 "subtitles": [
                     {

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import media
 from .errors import PipelineError
 
 SAMPLE_RATE = 16_000
@@ -28,18 +29,12 @@ def decode_first_audio_track(path: Path, max_duration_s: float) -> np.ndarray:
     """
     import av  # heavy: loaded in the worker only
 
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError):
-        raise PipelineError("file is not a media file") from None
-    with container:
-        if not container.streams.audio:
-            raise PipelineError("no audio track")
-        stream = container.streams.audio[0]
+    with media.open_container(path) as container:
+        stream = media.first_audio_track(container)
         _check_sample_rate(stream.codec_context.sample_rate)
-        declared_s = _declared_duration(container, stream)
+        declared_s = media.declared_duration(container, stream)
         if declared_s is not None and declared_s > max_duration_s:
-            raise PipelineError(_too_long(declared_s, max_duration_s))
+            raise PipelineError(media.too_long(declared_s, max_duration_s))
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         max_samples = int(max_duration_s * SAMPLE_RATE)
         expected_s = declared_s if declared_s is not None else 60.0
@@ -51,7 +46,7 @@ def decode_first_audio_track(path: Path, max_duration_s: float) -> np.ndarray:
                 for resampled in resampler.resample(frame):
                     audio.append(resampled.to_ndarray().reshape(-1))
                     if audio.length > max_samples:
-                        raise PipelineError(_too_long(audio.length / SAMPLE_RATE, max_duration_s))
+                        raise PipelineError(media.too_long(audio.length / SAMPLE_RATE, max_duration_s))
             for resampled in resampler.resample(None):
                 audio.append(resampled.to_ndarray().reshape(-1))
         except av.error.FFmpegError:
@@ -89,18 +84,6 @@ def _check_sample_rate(rate: int | None) -> None:
         raise PipelineError(
             f"the audio's sample rate ({rate} Hz) is too low for speech (at least {MIN_SAMPLE_RATE} Hz)"
         )
-
-
-def _declared_duration(container: object, stream: object) -> float | None:
-    if stream.duration is not None and stream.time_base is not None:  # type: ignore[attr-defined]
-        return float(stream.duration * stream.time_base)  # type: ignore[attr-defined]
-    if container.duration is not None:  # type: ignore[attr-defined]
-        return container.duration / 1_000_000  # type: ignore[attr-defined]
-    return None
-
-
-def _too_long(duration_s: float, max_duration_s: float) -> str:
-    return f"media longer than the limit ({duration_s / 60:.0f} min > {max_duration_s / 60:.0f} min)"
 
 
 def duration_ms(samples: np.ndarray) -> int:

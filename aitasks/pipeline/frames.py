@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from . import media
 from .errors import PipelineError
 
 # Sampled frames are scaled down to fit this box: every model here looks at 320 px or less.
@@ -41,19 +42,13 @@ def sample_frames(path: Path, max_duration_s: float, max_frames: int) -> Iterato
     """
     import av  # heavy: loaded in the worker only
 
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except (av.error.InvalidDataError, av.error.FFmpegError, UnicodeDecodeError):
-        raise PipelineError("file is not a media file") from None
-    with container:
+    with media.open_container(path) as container:
         stream = _first_video_track(container)
         if stream is None:
             raise PipelineError("no video track: content moderation needs a video")
-        duration_s = _declared_duration(container, stream)
+        duration_s = media.declared_duration(container, stream)
         if duration_s is not None and duration_s > max_duration_s:
-            raise PipelineError(
-                f"media longer than the limit ({duration_s / 60:.0f} min > {max_duration_s / 60:.0f} min)"
-            )
+            raise PipelineError(media.too_long(duration_s, max_duration_s))
         stream.thread_type = "AUTO"
         step = interval_s(duration_s, max_frames)
         next_time = 0.0
@@ -82,13 +77,11 @@ def sample_frames(path: Path, max_duration_s: float, max_frames: int) -> Iterato
 
 def video_duration(path: Path) -> float | None:
     """The declared duration of the first video track, None when unknown or unreadable."""
-    import av
-
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with media.open_container(path) as container:
             stream = _first_video_track(container)
-            return _declared_duration(container, stream) if stream is not None else None
-    except (av.error.FFmpegError, UnicodeDecodeError):
+            return media.declared_duration(container, stream) if stream is not None else None
+    except PipelineError:
         return None  # sample_frames names the problem
 
 
@@ -99,14 +92,6 @@ def _first_video_track(container: Any) -> Any:
         # Cover art in an audio file is a one-picture "video" stream: not a video.
         if not stream.disposition & Disposition.attached_pic:
             return stream
-    return None
-
-
-def _declared_duration(container: Any, stream: Any) -> float | None:
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / 1_000_000
     return None
 
 

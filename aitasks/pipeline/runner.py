@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import languages
+from ..cues import Cue
 from ..engines import get_engine
 from . import audio, fetch, language, script, speech, subtitles, transcribe, translate
 
@@ -38,7 +39,7 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    cues: list[subtitles.Cue]
+    cues: list[Cue]
     languages: list[str]  # ISO-639-2/B: spoken languages by speech time, then the subtitles language
     speech_detected: bool
     duration_ms: int

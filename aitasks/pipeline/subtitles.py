@@ -9,16 +9,18 @@ Cues are rebuilt from word timestamps by broadcast rules, all in this module:
   word; a long pause or a change of language always ends a cue;
 - consecutive cues are at least 2 frames (80 ms) apart.
 
-Times are integer milliseconds and are formatted only here (WebVTT) and in the API.
+Times are integer milliseconds; the cues' text formats (WebVTT, SRT) are in aitasks/cues.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from .transcribe import UNSPACED_LANGUAGES, TimedWord
+from .. import languages
+from ..cues import Cue
+from ..languages import UNSPACED_LANGUAGES
+from .transcribe import TimedWord
 
 
 @dataclass(frozen=True)
@@ -37,32 +39,12 @@ class CueRules:
         return self.max_line_chars * self.max_lines
 
 
-LINE_LIMITS = {"chi": 16, "kor": 16, "jpn": 13}
 SENTENCE_ENDS = tuple(".!?…。！？")
 CLAUSE_ENDS = tuple(",;:，、；：—")
 
 
 def rules_for(language: str) -> CueRules:
-    return CueRules(max_line_chars=LINE_LIMITS.get(language, 42))
-
-
-@dataclass(frozen=True)
-class Cue:
-    start_ms: int
-    end_ms: int
-    lines: tuple[str, ...]
-    language: str
-
-    @property
-    def text(self) -> str:
-        return " ".join(self.lines) if self.language not in UNSPACED_LANGUAGES else "".join(self.lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"start": self.start_ms, "end": self.end_ms, "lines": list(self.lines), "language": self.language}
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Cue:
-        return cls(data["start"], data["end"], tuple(data["lines"]), data.get("language", ""))
+    return CueRules(max_line_chars=languages.max_line_chars(language, default=CueRules.max_line_chars))
 
 
 # --- building cues -------------------------------------------------------------------------
@@ -225,7 +207,7 @@ def _retime(cues: list[Cue]) -> list[Cue]:
     return timed
 
 
-# --- checking and rendering ---------------------------------------------------------------
+# --- checking -----------------------------------------------------------------------------
 
 
 RULES_CHECKED = ("too_long_lines", "too_many_lines", "too_short", "too_long", "too_fast", "too_close")
@@ -255,35 +237,3 @@ def quality_report(cues: list[Cue]) -> dict[str, int]:
             report[rule] += broken
         report["within_rules"] += not any(breaks.values())
     return report
-
-
-def format_timestamp(ms: int) -> str:
-    hours, rest = divmod(max(0, ms), 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    seconds, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}"
-
-
-def _escape_vtt(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def render_vtt(cues: list[Cue]) -> str:
-    parts = ["WEBVTT\n\n"]
-    for number, cue in enumerate(cues, start=1):
-        lines = "\n".join(_escape_vtt(line) for line in cue.lines)
-        parts.append(f"{number}\n{format_timestamp(cue.start_ms)} --> {format_timestamp(cue.end_ms)}\n{lines}\n\n")
-    return "".join(parts)
-
-
-def render_srt(cues: list[Cue]) -> str:
-    parts = []
-    for number, cue in enumerate(cues, start=1):
-        start = format_timestamp(cue.start_ms).replace(".", ",")
-        end = format_timestamp(cue.end_ms).replace(".", ",")
-        parts.append(f"{number}\n{start} --> {end}\n" + "\n".join(cue.lines) + "\n\n")
-    return "".join(parts)
-
-
-def full_text(cues: list[Cue]) -> str:
-    return " ".join(cue.text for cue in cues).strip()

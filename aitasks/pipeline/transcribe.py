@@ -9,13 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engines.base import SpeechEngine
+from ..languages import UNSPACED_LANGUAGES
 from .audio import SAMPLE_RATE
 from .speech import Span
 
 # Of each pause between speech regions in a window, the model hears this much.
 KEEP_PAUSE_S = 0.5
-# Languages written without spaces between words (ISO-639-2/B).
-UNSPACED_LANGUAGES = frozenset({"chi", "jpn", "tha", "lao", "khm", "bur", "tib"})
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from .. import languages
 from ..engines.translation import TextTranslator, installed
+from ..languages import UNSPACED_LANGUAGES
 from .errors import PipelineError
-from .subtitles import SENTENCE_ENDS, UNSPACED_LANGUAGES, join_words
+from .subtitles import SENTENCE_ENDS, join_words
 from .transcribe import TimedWord
 
 ENGLISH = "eng"

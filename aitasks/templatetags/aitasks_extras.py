@@ -5,8 +5,8 @@ from urllib.parse import urlsplit
 from django import template
 
 from .. import languages
+from ..cues import format_timestamp
 from ..models import Task
-from ..pipeline.subtitles import format_timestamp
 
 register = template.Library()
 

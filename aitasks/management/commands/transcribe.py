@@ -13,11 +13,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from aitasks import languages, uploaded_media, work
 from aitasks.api.forms import TaskCreateForm
+from aitasks.cues import full_text, render_srt, render_vtt
 from aitasks.engines.base import EngineError
 from aitasks.models import Status, Task
 from aitasks.pipeline.errors import PipelineError
 from aitasks.pipeline.runner import Job, run_pipeline
-from aitasks.pipeline.subtitles import full_text, render_srt, render_vtt
 
 FORMATS = ("vtt", "srt", "txt", "json")
 
