@@ -3,10 +3,13 @@
 Cues are rebuilt from word timestamps by broadcast rules, all in this module:
 
 - at most 2 lines of at most 42 characters (16 for Chinese and Korean, 13 for Japanese);
-- a cue lasts between 5/6 s and 7 s, and is read at no more than 20 characters per second
-  (a cue's end is held on screen longer when the next cue leaves room);
-- a cue breaks at a sentence end first, then at a pause, then after a comma, never inside a
-  word; a long pause or a change of language always ends a cue;
+- a cue lasts between 5/6 s and 7 s, and is read at no more than 20 characters per second:
+  it is held after its last word until read, and one still too short for its text appears up
+  to 0.5 s before its first word, or takes up to 0.25 s from a neighbour that can spare it
+  (CueRules' sync bounds: a cue is never shown long before or after its words);
+- cues are cut where it costs least (`_cue_cost`): at a sentence end first, then at a pause,
+  then after a comma, never inside a word, each with the time to be read; a long pause or a
+  change of language always ends a cue;
 - consecutive cues are at least 2 frames (80 ms) apart.
 
 Times are integer milliseconds; the cues' text formats (WebVTT, SRT) are in aitasks/cues.py.
@@ -33,10 +36,22 @@ class CueRules:
     min_gap_ms: int = 80
     pause_break_ms: int = 300  # a pause this long is a good place to break
     hard_break_ms: int = 1500  # a pause this long always ends a cue
+    # How far a cue's times may stray from its words' to give it the time to be read: it may
+    # appear up to lead_in_ms before its first word (in the pause before it, or taking time from
+    # the cue before), start up to lag_ms after its first word when the cue before needs that
+    # time, and end up to cut_ms before its last word ends when the cue after needs it.
+    lead_in_ms: int = 500
+    lag_ms: int = 250
+    cut_ms: int = 250
 
     @property
     def max_chars(self) -> int:
         return self.max_line_chars * self.max_lines
+
+    def reading_ms(self, text: str) -> int:
+        """How long `text` must stay on screen: its reading time, within the duration limits."""
+        reading = int(len(text) * 1000 / self.max_chars_per_second)
+        return min(max(self.min_duration_ms, reading), self.max_duration_ms)
 
 
 SENTENCE_ENDS = tuple(".!?…。！？")
@@ -66,12 +81,16 @@ def continues(words: list[TimedWord], index: int) -> bool:
 
 
 def build_cues(words: list[TimedWord]) -> list[Cue]:
-    cues: list[Cue] = []
-    for block in _blocks(words):
+    spoken: list[Cue] = []  # each cue first spans its words' times exactly
+    blocks = _blocks(words)
+    for index, block in enumerate(blocks):
         rules = rules_for(block[0].language)
-        for group in _split_block(block, rules):
-            cues.append(Cue(group[0].start_ms, group[-1].end_ms, _wrap_words(group, rules), group[0].language))
-    return _retime(cues)
+        # The pauses around the block: a cue at its edge may use part of them.
+        before_ms = block[0].start_ms - (blocks[index - 1][-1].end_ms if index else 0)
+        after_ms = blocks[index + 1][0].start_ms - block[-1].end_ms if index + 1 < len(blocks) else None
+        for group in _split_block(block, rules, before_ms, after_ms):
+            spoken.append(Cue(group[0].start_ms, group[-1].end_ms, _wrap_words(group, rules), group[0].language))
+    return _retime(spoken)
 
 
 def _wrap_words(words: list[TimedWord], rules: CueRules) -> tuple[str, ...]:
@@ -118,11 +137,11 @@ def _fits(words: list[TimedWord], rules: CueRules) -> bool:
 
 
 def _break_score(words: list[TimedWord], index: int, rules: CueRules) -> float:
-    """How good a place it is to end a cue after words[index] (higher is better)."""
+    """How good a place it is to end a cue after words[index] (higher is better, at most 3.5)."""
     text = words[index].text.strip()
     pause = words[index + 1].start_ms - words[index].end_ms if index + 1 < len(words) else 10_000
     score = 0.0
-    if text.endswith(SENTENCE_ENDS):
+    if _ends_sentence(words[index]):
         score = 3.0
     elif pause >= rules.pause_break_ms:
         score = 2.0
@@ -131,34 +150,72 @@ def _break_score(words: list[TimedWord], index: int, rules: CueRules) -> float:
     return score + min(pause, 2000) / 4000  # among equals, the longer pause wins
 
 
-def _split_block(block: list[TimedWord], rules: CueRules) -> list[list[TimedWord]]:
+def _ends_sentence(word: TimedWord) -> bool:
+    return word.text.strip().endswith(SENTENCE_ENDS)
+
+
+BEST_BREAK = 3.5  # _break_score's highest
+CUE_COST = 1.0  # each cue costs this much: fewer, fuller cues are easier to follow
+LOOSE_START_COST = 1.0  # a cue ends with the start of a new sentence
+RULE_COST = 10.0  # a cue that cannot be read in its time, or flashes by, costs more than any break
+INSIDE_WORD_COST = 1000.0  # only when a word is too long to end anywhere else
+
+
+def _split_block(
+    block: list[TimedWord], rules: CueRules, before_ms: int = 0, after_ms: int | None = None
+) -> list[list[TimedWord]]:
+    """The cheapest way to cut `block` into cues that fit, by `_cue_cost` (dynamic programming
+    over where each cue ends): few cues, ending at sentence ends, pauses or commas, each with the
+    time to be read. `before_ms` and `after_ms` are the pauses around the block (None: no end)."""
+    costs = [0.0] + [float("inf")] * len(block)  # costs[end]: the cheapest cues for block[:end]
+    starts = [0] * (len(block) + 1)  # where the last of those cues starts
+    for start in range(len(block)):
+        for end in range(start + 1, len(block) + 1):
+            # One word always makes a cue, even one too long for a line (it breaks the rule whole).
+            if end > start + 1 and not _fits(block[start:end], rules):
+                break
+            cost = costs[start] + _cue_cost(block, start, end, rules, before_ms, after_ms)
+            if cost < costs[end]:
+                costs[end], starts[end] = cost, start
     groups: list[list[TimedWord]] = []
-    start = 0
-    while start < len(block):
-        end = start + 1  # words[start:end] fits; grow it as far as the rules allow
-        while end < len(block) and _fits(block[start : end + 1], rules):
-            end += 1
-        if end < len(block):
-            end = _best_break(block, start, end, rules)
-        while start + 1 < end < len(block) and continues(block, end - 1):
-            end -= 1  # never end a cue inside a word
-        groups.append(block[start:end])
-        start = end
-    return groups
+    end = len(block)
+    while end:
+        groups.append(block[starts[end] : end])
+        end = starts[end]
+    return groups[::-1]
 
 
-def _best_break(block: list[TimedWord], start: int, end: int, rules: CueRules) -> int:
-    """Where to end the cue that could hold block[start:end]: returns the new `end`."""
-    full = len(join_words(block[start:end]))
-    best_end, best_score = end, _break_score(block, end - 1, rules)
-    for candidate in range(end - 1, start, -1):
-        # Do not leave a stub: a cue keeps at least 40 % of what it could hold.
-        if len(join_words(block[start:candidate])) < 0.4 * full:
-            break
-        score = _break_score(block, candidate - 1, rules)
-        if score > best_score + 0.5 and not continues(block, candidate - 1):
-            best_end, best_score = candidate, score
-    return best_end
+def _cue_cost(
+    block: list[TimedWord], start: int, end: int, rules: CueRules, before_ms: int, after_ms: int | None
+) -> float:
+    cost = CUE_COST
+    if end < len(block):
+        cost += BEST_BREAK - _break_score(block, end - 1, rules)
+        if continues(block, end - 1):
+            cost += INSIDE_WORD_COST
+    if not _ends_sentence(block[end - 1]) and any(_ends_sentence(word) for word in block[start : end - 1]):
+        cost += LOOSE_START_COST
+    # The time the cue can be shown: from a lead-in into the pause before its first word to the
+    # next cue's lead-in, within the duration limits.
+    pause_before = block[start].start_ms - block[start - 1].end_ms if start else before_ms
+    first = block[start].start_ms - _lead_in(pause_before, rules)
+    if end < len(block):
+        pause_after = block[end].start_ms - block[end - 1].end_ms
+    else:
+        pause_after = rules.max_duration_ms if after_ms is None else after_ms
+    last = block[end - 1].end_ms + pause_after - _lead_in(pause_after, rules) - rules.min_gap_ms
+    shown_ms = min(max(1, last - first), rules.max_duration_ms)
+    characters = len(join_words(block[start:end]))
+    speed = characters * 1000 / shown_ms / rules.max_chars_per_second  # 1.0: as fast as the rules allow
+    if shown_ms < rules.min_duration_ms or characters > rules.max_chars_per_second * shown_ms / 1000 + 0.5:
+        return cost + RULE_COST + speed
+    return cost + speed**2  # among cues that can be read, even speeds are easiest
+
+
+def _lead_in(pause_ms: int, rules: CueRules) -> int:
+    """The lead-in a cue after a pause of `pause_ms` can expect: half the pause (the cue before
+    may hold into the other half), at most `lead_in_ms`."""
+    return max(0, min(rules.lead_in_ms, (pause_ms - rules.min_gap_ms) // 2))
 
 
 def wrap_lines(text: str, rules: CueRules, breaks: Sequence[int] | None = None) -> tuple[str, ...]:
@@ -190,21 +247,97 @@ def wrap_lines(text: str, rules: CueRules, breaks: Sequence[int] | None = None) 
     return (text[: best[1]].strip(), text[best[1] :].strip())
 
 
-def _retime(cues: list[Cue]) -> list[Cue]:
-    """Hold cues long enough to read, keep the gap between cues, never overlap."""
-    timed: list[Cue] = []
-    for index, cue in enumerate(cues):
-        rules = rules_for(cue.language)
-        start = cue.start_ms
-        if timed:  # words with overlapping times (or a language change at one instant) must not overlap on screen
-            start = max(start, timed[-1].end_ms + rules_for(timed[-1].language).min_gap_ms)
-        reading_ms = max(rules.min_duration_ms, int(len(cue.text) * 1000 / rules.max_chars_per_second))
-        end = max(cue.end_ms, start + min(reading_ms, rules.max_duration_ms))
-        end = min(end, start + rules.max_duration_ms)  # one word drawn out longer than a cue may last
-        if index + 1 < len(cues):
-            end = min(end, cues[index + 1].start_ms - rules.min_gap_ms)
-        timed.append(Cue(start, max(end, start + 1), cue.lines, cue.language))
-    return timed
+def _retime(spoken: list[Cue]) -> list[Cue]:
+    """Times for cues that span their words' times (`spoken`): each is held long enough to be
+    read and keeps its gap to the next; one that is still too short for its text borrows time
+    within the sync bounds of CueRules, never from a cue that would then be too short itself."""
+    timeline = _Timeline(spoken)
+    for _ in range(2):  # a cue helped late in the first round can help its neighbour in the second
+        for index in range(len(spoken)):
+            if timeline.deficit(index) > 0:
+                timeline.lead_in(index)
+            if timeline.deficit(index) > 0:
+                timeline.take_from_previous(index, cut_ms=0)
+            if timeline.deficit(index) > 0:
+                timeline.take_from_next(index)
+            if timeline.deficit(index) > 0:
+                timeline.take_from_previous(index, cut_ms=timeline.rules[index - 1].cut_ms if index else 0)
+    return [
+        Cue(start, end, cue.lines, cue.language)
+        for cue, start, end in zip(spoken, timeline.starts, timeline.ends, strict=True)
+    ]
+
+
+class _Timeline:
+    """Cue times being balanced: starts[i] and ends[i] of spoken[i]."""
+
+    def __init__(self, spoken: list[Cue]) -> None:
+        self.spoken = spoken
+        self.rules = [rules_for(cue.language) for cue in spoken]
+        self.need = [rules.reading_ms(cue.text) for cue, rules in zip(spoken, self.rules, strict=True)]
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for index, cue in enumerate(spoken):
+            rules = self.rules[index]
+            start = cue.start_ms
+            if index:  # words with overlapping times (or a language change at one instant) must not overlap on screen
+                start = max(start, self.ends[-1] + self.gap(index - 1))
+            # Held after the last word until read, into the pause before the next cue.
+            end = min(max(cue.end_ms, start + self.need[index]), start + rules.max_duration_ms)
+            if index + 1 < len(spoken):
+                end = min(end, spoken[index + 1].start_ms - self.gap(index))
+            self.starts.append(start)
+            self.ends.append(max(end, start + 1))
+
+    def gap(self, index: int) -> int:
+        """The gap after cue `index`."""
+        return self.rules[index].min_gap_ms
+
+    def deficit(self, index: int) -> int:
+        return self.need[index] - (self.ends[index] - self.starts[index])
+
+    def earliest_start(self, index: int) -> int:
+        """As early as cue `index` may start without touching the cue before: in its lead-in."""
+        earliest = max(0, self.spoken[index].start_ms - self.rules[index].lead_in_ms)
+        return max(earliest, self.ends[index - 1] + self.gap(index - 1)) if index else earliest
+
+    def lead_in(self, index: int) -> None:
+        """Start earlier, into the free time before the first word, only as much as needed."""
+        wanted = self.ends[index] - self.need[index]
+        self.starts[index] = min(self.starts[index], max(self.earliest_start(index), wanted))
+
+    def take_from_previous(self, index: int, cut_ms: int) -> None:
+        """End the cue before earlier (it leads in itself if it can), at most `cut_ms` before its
+        last word ends, while it keeps its reading time; then lead this cue in."""
+        if not index:
+            return
+        before = index - 1
+        earliest_end = max(
+            self.spoken[before].end_ms - cut_ms,
+            self.earliest_start(before) + self.need[before],
+            # This cue cannot use more than its own lead-in.
+            self.spoken[index].start_ms - self.rules[index].lead_in_ms - self.gap(before),
+        )
+        end = max(earliest_end, self.ends[index] - self.need[index] - self.gap(before))
+        if end < self.ends[before]:
+            self.ends[before] = end
+            self.starts[before] = min(self.starts[before], max(self.earliest_start(before), end - self.need[before]))
+            self.lead_in(index)
+
+    def take_from_next(self, index: int) -> None:
+        """Start the next cue later, at most `lag_ms` after its first word, while it keeps its
+        reading time (it holds longer into the time after it if it can); end this one later."""
+        after = index + 1
+        if after == len(self.spoken):
+            return
+        latest = self.spoken[after].start_ms + self.rules[after].lag_ms
+        if after + 1 < len(self.spoken):
+            latest = min(latest, self.starts[after + 1] - self.gap(after) - self.need[after])
+        start = min(latest, self.starts[index] + self.need[index] + self.gap(index))
+        if start > self.starts[after]:
+            self.starts[after] = start
+            self.ends[after] = max(self.ends[after], start + self.need[after])
+            self.ends[index] = start - self.gap(index)
 
 
 # --- checking -----------------------------------------------------------------------------
