@@ -188,6 +188,8 @@ def _split_block(
 def _cue_cost(
     block: list[TimedWord], start: int, end: int, rules: CueRules, before_ms: int, after_ms: int | None
 ) -> float:
+    """What a cue of block[start:end] costs: the cue itself, where it ends, and how fast it must
+    be read in the time it can expect (`_retime` gives the final times)."""
     cost = CUE_COST
     if end < len(block):
         cost += BEST_BREAK - _break_score(block, end - 1, rules)
@@ -205,9 +207,9 @@ def _cue_cost(
         pause_after = rules.max_duration_ms if after_ms is None else after_ms
     last = block[end - 1].end_ms + pause_after - _lead_in(pause_after, rules) - rules.min_gap_ms
     shown_ms = min(max(1, last - first), rules.max_duration_ms)
-    characters = len(join_words(block[start:end]))
-    speed = characters * 1000 / shown_ms / rules.max_chars_per_second  # 1.0: as fast as the rules allow
-    if shown_ms < rules.min_duration_ms or characters > rules.max_chars_per_second * shown_ms / 1000 + 0.5:
+    text = join_words(block[start:end])
+    speed = len(text) * 1000 / shown_ms / rules.max_chars_per_second  # 1.0: as fast as the rules allow
+    if shown_ms < rules.reading_ms(text):
         return cost + RULE_COST + speed
     return cost + speed**2  # among cues that can be read, even speeds are easiest
 
