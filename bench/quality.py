@@ -14,8 +14,9 @@ for loops and language only; the non-speech files (music, noise, a dog) and synt
 
 Prints a table per file (expected and detected languages, ours and plain; WER/CER ours, plain and
 the difference; repetition loops, i.e. a 1-3 word phrase said 4+ times in a row; cues and cues
-within the subtitle rules; RTF), the comparison with plain against issue 10's targets, the
-summary against issue 4's, the code-switching clip's cues and the no-speech checks.
+within the subtitle rules; RTF), the comparison with plain against issue 10's targets (and how far
+cue times stray from their words' at most: cue_sync), the summary against issue 4's, the
+code-switching clip's cues and the no-speech checks.
 `--plain-json` reuses plain faster-whisper's results saved there by an earlier run (and saves
 them when the file does not exist): for quick iterations only, the table says so.
 """
@@ -76,6 +77,7 @@ class Result:
     speech: bool = True  # False for the non-speech files
     loops: int = 0
     plain: dict = field(default_factory=dict)  # plain faster-whisper: text, language, error, loops, segments
+    sync: dict = field(default_factory=dict)  # how far cue times stray from their words' (cue_sync)
 
     @property
     def plain_error(self) -> float | None:
@@ -187,6 +189,27 @@ class Plain:
             self.saved.write_text(json.dumps(self.results, ensure_ascii=False))
 
 
+def cue_sync(cues: list, words: list) -> dict[str, int]:
+    """The most, over the cues, that a cue appears before its first word starts ("lead"), after
+    it ("lag"), and ends before its last word ends ("cut"), in ms; each cue's words found by
+    counting its characters (the cues hold every word, in order)."""
+    spoken = [word for word in words if word.text.strip()]
+    worst = {"lead": 0, "lag": 0, "cut": 0}
+    index = 0
+    for cue in cues:
+        wanted, first = len("".join(cue.text.split())), index
+        count = 0
+        while index < len(spoken) and count < wanted:
+            count += len("".join(spoken[index].text.split()))
+            index += 1
+        if index == first:
+            break
+        worst["lead"] = max(worst["lead"], spoken[first].start_ms - cue.start_ms)
+        worst["lag"] = max(worst["lag"], cue.start_ms - spoken[first].start_ms)
+        worst["cut"] = max(worst["cut"], spoken[index - 1].end_ms - cue.end_ms)
+    return worst
+
+
 def run_one(server: object, folder: Path, name: str, samples: np.ndarray) -> tuple[object, float]:
     from aitasks.pipeline.runner import Job, run_pipeline
 
@@ -262,6 +285,7 @@ def main() -> None:
                 character_rate=character_rate,
                 cues=outcome.cues,
                 within_rules=outcome.to_result()["quality"]["within_rules"],
+                sync=cue_sync(outcome.cues, outcome.words),
                 process_s=elapsed,
                 speech_detected=outcome.speech_detected,
                 language_detection=outcome.language_detection,
@@ -415,6 +439,11 @@ def print_comparison(speech: list[Result], non_speech: list[Result]) -> None:
         print(
             f"  cue-rule compliance: {within}/{all_cues} = {percent(share)} "
             f"(target ≥ {100 * TARGETS['cue_rules']:.0f} %: {verdict(share >= TARGETS['cue_rules'])})"
+        )
+        worst = {key: max(r.sync.get(key, 0) for r in speech) for key in ("lead", "lag", "cut")}
+        print(
+            f"  cue times against their words, at most: shown {worst['lead']} ms before the first word, "
+            f"{worst['lag']} ms after it; ended {worst['cut']} ms before the last word ends"
         )
     plain_s = sum(r.plain.get("process_s", 0.0) for r in speech)
     ours_s = sum(r.process_s for r in speech)
