@@ -85,7 +85,8 @@ class WebhookAdmin(admin.ModelAdmin):
     list_display = ("url", "owner", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("url", "owner__username")
-    readonly_fields = ("secret",)
+    # Shown in full once, on the owner's Webhooks page (where "New secret" makes another).
+    readonly_fields = ("masked_secret",)
 
 
 @admin.register(Delivery)
