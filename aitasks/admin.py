@@ -17,7 +17,7 @@ class TaskAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = (
         "id", "owner", "task_name", "url", "audio_language", "subtitles_language", "client_user_id",
-        "client_entity_data", "progress", "stage", "attempts", "error", "result", "text",
+        "client_entity_data", "chinese_script", "progress", "stage", "attempts", "error", "result", "text",
         "created_at", "started_at", "completed_at",
     )  # fmt: skip
     actions = ["revoke"]
