@@ -138,6 +138,8 @@ def _store(upload: File, path: Path) -> None:
     if temporary_path is not None:
         # Django's own close() of the temporary file allows for it having been moved away.
         shutil.move(temporary_path(), path)
+        if settings.FILE_UPLOAD_PERMISSIONS is not None:  # as Django's storage does after a move
+            path.chmod(settings.FILE_UPLOAD_PERMISSIONS)
         return
     upload.seek(0)
     with path.open("wb") as file:

@@ -68,6 +68,7 @@ def test_a_temporary_upload_is_moved_into_place_not_copied(data_dir: Path, media
     task, duration_ms = uploaded_media.submit_file(user, upload, "english.mp4", audio_language="eng")
     assert duration_ms > 1000
     assert task.upload_path.stat().st_ino == inode  # the same file, renamed
+    assert task.upload_path.stat().st_mode & 0o777 == 0o644  # FILE_UPLOAD_PERMISSIONS, not the temporary 0600
     assert task.upload_path.read_bytes() == content
     assert not temporary.exists()
     upload.close()  # as Django closes it at the end of the request: no error for the moved file
