@@ -17,7 +17,7 @@ class TaskAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = (
         "id", "owner", "task_name", "url", "audio_language", "subtitles_language", "client_user_id",
-        "client_entity_data", "progress", "stage", "attempts", "error", "result", "text",
+        "client_entity_data", "chinese_script", "progress", "stage", "attempts", "error", "result", "text",
         "created_at", "started_at", "completed_at",
     )  # fmt: skip
     actions = ["revoke"]
@@ -85,7 +85,8 @@ class WebhookAdmin(admin.ModelAdmin):
     list_display = ("url", "owner", "is_active", "created_at")
     list_filter = ("is_active",)
     search_fields = ("url", "owner__username")
-    readonly_fields = ("secret",)
+    # Shown in full once, on the owner's Webhooks page (where "New secret" makes another).
+    readonly_fields = ("masked_secret",)
 
 
 @admin.register(Delivery)

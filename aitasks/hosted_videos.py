@@ -87,9 +87,12 @@ def copy_failure(error: Exception) -> str:
     return f"cannot copy the video: internal error ({type(error).__name__})"
 
 
-def start_ai_subtitles(video: Video, audio_language: str, translate_to: list[str]) -> list[Task]:
+def start_ai_subtitles(
+    video: Video, audio_language: str, translate_to: list[str], chinese_script: str = ""
+) -> list[Task]:
     """One transcription task (in the spoken language), one more per translation language;
-    QueueFull, and none of them, past the account's limit."""
+    QueueFull, and none of them, past the account's limit. `chinese_script`: "" for the
+    installation's."""
     audio = "" if audio_language == "auto" else languages.normalize(audio_language)
     targets = [""] + [languages.normalize(code) for code in translate_to if code != audio]
     fields = [
@@ -99,6 +102,7 @@ def start_ai_subtitles(video: Video, audio_language: str, translate_to: list[str
             "audio_language": audio,
             "subtitles_language": target,
             "client_entity_data": str(video.pk),
+            "chinese_script": chinese_script,
         }
         for target in dict.fromkeys(targets)
     ]

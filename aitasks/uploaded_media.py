@@ -1,6 +1,7 @@
 """Tasks made from a file sent with the request (the OpenAI- and whisper-asr-webservice-
-compatible APIs, the CLI's --queue): the file is stored under AITASKS_DATA_DIR/uploads/<task
-id>/, the task is created by `work.submit()` (the same queue, workers and limit as any other),
+compatible APIs, the CLI's --queue): the file is checked where it lies (its duration and
+whether it is media with sound) and only then stored, once, under AITASKS_DATA_DIR/uploads/<task
+id>/; the task is created by `work.submit()` (the same queue, workers and limit as any other),
 and the worker reads the file in place. The file is deleted when its task ends.
 
 (The request's multipart body itself is bounded while it arrives by aitasks.upload_limits.)
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 
 from . import work
 from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Task
@@ -30,15 +32,25 @@ PCM_RATE = 16000  # whisper-asr-webservice's encode=false: raw 16-bit little-end
 
 def submit_file(
     owner: Any,
-    chunks: Iterable[bytes],
+    upload: File,
     filename: str,
     *,
     raw_pcm: bool = False,
     max_pcm_seconds: float | None = None,
     **fields: Any,
 ) -> tuple[Task, int]:
-    """Store an uploaded file and create its task: (task, duration in ms). PipelineError when
-    the file is not media with sound, work.QueueFull past the queue limit; nothing is kept then."""
+    """Check an uploaded file, store it and create its task: (task, duration in ms).
+
+    The file is checked where it lies (Django's temporary file, or memory) before anything is
+    stored: PipelineError when it is not media with sound, is too short, or is longer than
+    AITASKS_MAX_DURATION_S. It is then stored once: a temporary file is moved into place, a
+    file in memory written out. work.QueueFull past the queue limit; nothing is kept then."""
+    if raw_pcm:
+        duration_ms = _pcm_duration_ms(upload.size or 0, max_pcm_seconds)
+    else:
+        duration_ms = _probe(upload)
+    if not duration_ms or duration_ms < MIN_DURATION_MS:
+        raise PipelineError("the audio is empty or too short")
     task_id = uuid.uuid4()
     directory = settings.AITASKS_DATA_DIR / "uploads" / str(task_id)
     directory.mkdir(parents=True, exist_ok=True)
@@ -46,14 +58,10 @@ def submit_file(
     path = directory / stored
     try:
         if raw_pcm:
-            _write_wav(chunks, path, max_pcm_seconds)
+            upload.seek(0)
+            _write_wav(upload.chunks(), path, max_pcm_seconds)
         else:
-            with path.open("wb") as file:
-                for chunk in chunks:
-                    file.write(chunk)
-        duration_ms, _width, _height = media.probe(path, settings.AITASKS_MAX_DURATION_S)
-        if not duration_ms or duration_ms < MIN_DURATION_MS:
-            raise PipelineError("the audio is empty or too short")
+            _store(upload, path)
         fields.update(id=task_id, upload=stored, url=f"upload:{_display_name(filename)}")
         (task,) = work.submit(owner, tasks=[fields]).tasks
     except BaseException:
@@ -101,6 +109,42 @@ def wait(task: Task, duration_ms: int) -> bool:
         delay = min(2.0, delay * 1.5)
     task.refresh_from_db()
     return task.is_final
+
+
+def _probe(upload: File) -> int | None:
+    """The upload's declared duration in ms, read where the file lies."""
+    temporary_path = getattr(upload, "temporary_file_path", None)
+    if temporary_path is not None:
+        return media.probe(Path(temporary_path()), settings.AITASKS_MAX_DURATION_S).duration_ms
+    upload.seek(0)
+    return media.probe(upload.file, settings.AITASKS_MAX_DURATION_S).duration_ms
+
+
+def _pcm_duration_ms(size: int, max_seconds: float | None) -> int:
+    """Raw PCM says its duration by its size: what _write_wav keeps of it, in ms."""
+    samples = size // 2
+    if max_seconds:
+        samples = min(samples, int(max_seconds * PCM_RATE))
+    duration_s = samples / PCM_RATE
+    if duration_s > settings.AITASKS_MAX_DURATION_S:
+        raise PipelineError(media.too_long(duration_s, settings.AITASKS_MAX_DURATION_S))
+    return int(duration_s * 1000)
+
+
+def _store(upload: File, path: Path) -> None:
+    """The upload at `path`: Django's temporary file moved there (a rename where
+    FILE_UPLOAD_TEMP_DIR is on AITASKS_DATA_DIR's file system), a file in memory written out."""
+    temporary_path = getattr(upload, "temporary_file_path", None)
+    if temporary_path is not None:
+        # Django's own close() of the temporary file allows for it having been moved away.
+        shutil.move(temporary_path(), path)
+        if settings.FILE_UPLOAD_PERMISSIONS is not None:  # as Django's storage does after a move
+            path.chmod(settings.FILE_UPLOAD_PERMISSIONS)
+        return
+    upload.seek(0)
+    with path.open("wb") as file:
+        for chunk in upload.chunks():
+            file.write(chunk)
 
 
 def _write_wav(chunks: Iterable[bytes], path: Path, max_seconds: float | None) -> None:

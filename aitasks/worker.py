@@ -54,6 +54,24 @@ class _ProgressReporter:
             raise Revoked()
 
 
+def job_for(task: Task) -> Job:
+    """What the pipeline is asked to do for the task."""
+    video = task.video
+    return Job(
+        url=task.url,
+        workdir=task.workdir,
+        audio_language=task.audio_language,
+        subtitles_language=task.subtitles_language,
+        max_duration_s=settings.AITASKS_MAX_DURATION_S,
+        local_file=video.file_path if video is not None else task.upload_path,
+        detect_only=bool(task.options.get("detect_only")),
+        prompt=str(task.options.get("prompt", "")),
+        temperature=float(task.options.get("temperature") or 0.0),
+        # The task's own choice, else the installation's at the time the task runs.
+        chinese_script=task.chinese_script or settings.AITASKS_CHINESE_SCRIPT,
+    )
+
+
 def process_task(task_id: str) -> str:
     task = Task.objects.filter(pk=task_id).first()
     if task is None or not task.claim(this_worker()):
@@ -65,17 +83,7 @@ def process_task(task_id: str) -> str:
         return _fail(task, "the video's file is no longer available")
     if task.upload and not task.upload_path.is_file():
         return _fail(task, "the uploaded file is no longer available")
-    job = Job(
-        url=task.url,
-        workdir=workdir,
-        audio_language=task.audio_language,
-        subtitles_language=task.subtitles_language,
-        max_duration_s=settings.AITASKS_MAX_DURATION_S,
-        local_file=video.file_path if video is not None else task.upload_path,
-        detect_only=bool(task.options.get("detect_only")),
-        prompt=str(task.options.get("prompt", "")),
-        temperature=float(task.options.get("temperature") or 0.0),
-    )
+    job = job_for(task)
     try:
         if task.task_name == TaskName.CONTENT_MODERATION:
             return _moderate(task, job)

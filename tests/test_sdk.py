@@ -82,3 +82,20 @@ def test_the_sdk_raises_its_own_errors(client: Gcore, live_server: object, other
     assert "http" in bad_request.value.body["error"]
     with pytest.raises(gcore.AuthenticationError):
         Gcore(api_key="wrong", base_url=live_server.url, max_retries=0).streaming.ai_tasks.list()
+
+
+def test_the_sdk_sends_a_chinese_script_with_extra_body(client: Gcore, media_server: object) -> None:
+    created = client.streaming.ai_tasks.create(
+        task_name="transcription",
+        url=media_server.url("english.mp4"),
+        audio_language="chi",
+        extra_body={"chinese_script": "traditional"},
+    )
+    assert Task.objects.get(pk=created.task_id).chinese_script == "traditional"
+    shown = client.streaming.ai_tasks.get(created.task_id)  # strict: the echoed field is accepted
+    assert shown.task_data.to_dict()["chinese_script"] == "traditional"
+    with pytest.raises(gcore.BadRequestError) as refused:
+        client.streaming.ai_tasks.create(
+            task_name="transcription", url=media_server.url("english.mp4"), extra_body={"chinese_script": "klingon"}
+        )
+    assert refused.value.body["error"].startswith("chinese_script: must be one of")

@@ -90,12 +90,17 @@ def receiver() -> Iterator[Receiver]:
     receiver.close()
 
 
+def shown_secret(page: str) -> str:
+    """The secret a page shows in full, as a user copies it; "" when none is."""
+    found = re.search(r'<code id="new-secret">(whsec_[^<]+)</code>', page)
+    return found.group(1) if found else ""
+
+
 def register(editor: Client, receiver: Receiver) -> Webhook:
     response = editor.post("/settings/webhooks", {"url": receiver.url})
-    assert response.status_code == 302
-    hook = Webhook.objects.get(url=receiver.url)
-    receiver.secret = hook.secret
-    return hook
+    assert response.status_code == 200
+    receiver.secret = shown_secret(response.content.decode())  # copied from the page, shown once
+    return Webhook.objects.get(url=receiver.url)
 
 
 def let_time_pass() -> None:
@@ -267,7 +272,7 @@ def test_a_receivers_answer_body_is_never_read(user: object, editor: Client) -> 
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{httpd.server_address[1]}/hooks"
-        assert editor.post("/settings/webhooks", {"url": url}).status_code == 302
+        assert editor.post("/settings/webhooks", {"url": url}).status_code == 200
         make_task(user, status=Status.PENDING).revoke()
         started = time.monotonic()
         run_queued_tasks()
@@ -277,3 +282,34 @@ def test_a_receivers_answer_body_is_never_read(user: object, editor: Client) -> 
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_a_signing_secret_is_shown_once_then_masked_and_can_be_rotated(
+    editor: Client, receiver: Receiver, user: object, other_user: object
+) -> None:
+    receiver.failures = 0
+    created = editor.post("/settings/webhooks", {"url": receiver.url})
+    hook = Webhook.objects.get(url=receiver.url)
+    assert shown_secret(created.content.decode()) == hook.secret
+    assert "no-store" in created["Cache-Control"]
+    # Never in a cookie or the session: the next visit shows its last characters only.
+    assert all(hook.secret not in morsel.value for morsel in editor.cookies.values())
+    assert all(hook.secret not in str(value) for value in editor.session.values())
+    later = editor.get("/settings/webhooks").content.decode()
+    assert hook.secret not in later and shown_secret(later) == ""
+    assert f"whsec_…{hook.secret[-4:]}" in later
+
+    assert signed_in(other_user).post(f"/settings/webhooks/{hook.pk}/rotate").status_code == 404
+    rotated = editor.post(f"/settings/webhooks/{hook.pk}/rotate")
+    old_secret = hook.secret
+    hook.refresh_from_db()
+    assert rotated.status_code == 200 and hook.secret != old_secret
+    assert shown_secret(rotated.content.decode()) == hook.secret and old_secret not in rotated.content.decode()
+    assert hook.secret not in editor.get("/settings/webhooks").content.decode()
+
+    # What is sent from now on is signed with the new secret.
+    receiver.secret = hook.secret
+    task = make_task(user, status=Status.PENDING)
+    task.revoke()
+    webhooks.deliver_due()
+    assert [request["verified"] for request in receiver.requests] == [True]

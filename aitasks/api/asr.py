@@ -63,7 +63,7 @@ def _finished_task(request: HttpRequest, encode: bool, max_pcm_seconds: float | 
     try:
         task, duration_ms = uploaded_media.submit_file(
             request.user,
-            upload.chunks(),
+            upload,
             upload.name or "audio_file",
             raw_pcm=not encode,
             max_pcm_seconds=max_pcm_seconds,

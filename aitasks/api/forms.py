@@ -11,7 +11,7 @@ from django.conf import settings
 
 from .. import languages, transcripts
 from ..engines import moderation as moderation_engines
-from ..models import Status, TaskName, VideoStatus
+from ..models import ChineseScript, Status, TaskName, VideoStatus
 from ..pipeline.fetch import FetchPolicy, UnsafeUrl, check_url
 from ..pipeline.moderation import InvalidStopObjects, format_stop_objects, parse_stop_objects
 
@@ -65,6 +65,11 @@ class TaskCreateForm(forms.Form):
     stop_objects = forms.CharField(max_length=1024, required=False)
     client_user_id = forms.CharField(max_length=256, required=False)
     client_entity_data = forms.CharField(max_length=4096, required=False, strip=False)
+    chinese_script = forms.ChoiceField(
+        choices=[("", "")] + ChineseScript.choices,
+        required=False,
+        error_messages={"invalid_choice": f"must be one of {', '.join(ChineseScript.values)}"},
+    )
 
     def clean_task_name(self) -> str:
         task_name = self.cleaned_data["task_name"]
@@ -83,7 +88,7 @@ class TaskCreateForm(forms.Form):
         return data
 
     def _clean_moderation(self, data: dict[str, Any]) -> None:
-        for name in ("audio_language", "subtitles_language"):
+        for name in ("audio_language", "subtitles_language", "chinese_script"):
             if data.get(name):
                 self.add_error(name, f"{name} is only for transcription tasks")
         category = data.get("category")

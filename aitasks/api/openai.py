@@ -96,7 +96,7 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
     try:
         task, duration_ms = uploaded_media.submit_file(
             request.user,
-            upload.chunks(),
+            upload,
             upload.name or "audio",
             audio_language="" if translate else data["language"],
             subtitles_language="eng" if translate else "",

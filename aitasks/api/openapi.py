@@ -96,6 +96,10 @@ def _schemas() -> dict[str, Any]:
                     "stop_objects": {
                         "description": "hard_nudity/soft_nudity: labels ending the scan, `LABEL[:threshold],...`"
                     },
+                    "chinese_script": {
+                        "description": "transcription only: the script of Chinese text (an extension of this "
+                        "service). Absent: the installation's AITASKS_CHINESE_SCRIPT"
+                    },
                 },
             ),
         },
@@ -125,6 +129,7 @@ def _schemas() -> dict[str, Any]:
                 "stop_objects": {"type": "string"},
                 "client_user_id": {"type": "string"},
                 "client_entity_data": {"type": "string"},
+                "chinese_script": {"type": "string", "description": "present when the task asked for one"},
                 "client_id": {"type": "integer"},
             },
         },

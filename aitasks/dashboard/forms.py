@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from .. import languages
 from ..api.forms import TaskCreateForm
 from ..engines.moderation import supported_categories
-from ..models import Status, TaskName, Video, VideoStatus
+from ..models import ChineseScript, Status, TaskName, Video, VideoStatus
 from ..pipeline import translate
 
 AUTO = [("", "Auto-detect")]
@@ -50,11 +51,12 @@ class GenerateTaskForm(TaskCreateForm):
     audio_language = forms.ChoiceField(label="Audio language", required=False)
     subtitles_language = forms.ChoiceField(label="Subtitles language", required=False)
     category = forms.ChoiceField(label="Moderation category", required=False)
+    chinese_script = forms.ChoiceField(label="Chinese script", required=False)
     # The API's fields that the portal does not show (None removes an inherited field).
     client_user_id = None
     client_entity_data = None
     stop_objects = None
-    field_order = ["url", "video", "task_name", "audio_language", "subtitles_language", "category"]
+    field_order = ["url", "video", "task_name", "audio_language", "subtitles_language", "chinese_script", "category"]
 
     def __init__(self, *args: Any, owner: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,6 +68,8 @@ class GenerateTaskForm(TaskCreateForm):
             del self.fields["category"]
         self.fields["audio_language"].choices = AUTO + languages.choices()
         offer_only_translations(self.fields["subtitles_language"], SAME_AS_AUDIO)
+        default = ChineseScript(settings.AITASKS_CHINESE_SCRIPT).label
+        self.fields["chinese_script"].choices = [("", f"This installation's ({default})")] + ChineseScript.choices
         self.fields["video"].queryset = Video.objects.filter(owner=owner, status=VideoStatus.READY)
 
     @property
@@ -84,6 +88,9 @@ class GenerateTaskForm(TaskCreateForm):
 
     def clean_subtitles_language(self) -> str:
         return self._only_for(TaskName.TRANSCRIPTION, "subtitles_language")
+
+    def clean_chinese_script(self) -> str:
+        return self._only_for(TaskName.TRANSCRIPTION, "chinese_script")
 
     def clean_category(self) -> str:
         return self._only_for(TaskName.CONTENT_MODERATION, "category")

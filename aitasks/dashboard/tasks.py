@@ -114,6 +114,7 @@ def create_task(request: HttpRequest) -> HttpResponse:
                     video,
                     data["audio_language"] or "auto",
                     [data["subtitles_language"]] if data["subtitles_language"] else [],
+                    chinese_script=data["chinese_script"],
                 )
             else:
                 work.submit(request.user, tasks=[data])

@@ -8,6 +8,7 @@ from . import keys, tasks, videos, webhooks
 
 urlpatterns = [
     path("settings/webhooks", webhooks.webhooks_page, name="webhooks"),
+    path("settings/webhooks/<int:webhook_id>/rotate", webhooks.webhook_rotate, name="webhook-rotate"),
     path("settings/webhooks/<int:webhook_id>/delete", webhooks.webhook_delete, name="webhook-delete"),
     path("", tasks.tasks_page, name="tasks"),
     path("tasks/new", tasks.create_task, name="task-create"),

@@ -1,4 +1,10 @@
-"""The dashboard's webhooks settings: callback URLs, their signing secrets, recent deliveries."""
+"""The dashboard's webhooks settings: callback URLs, their signing secrets, recent deliveries.
+
+A signing secret is shown in full once, in the response to the POST that made it (adding the
+URL, or rotating its secret), as the API keys page does; afterwards only its last characters.
+Unlike an API key it is stored as it is (the worker signs with it), but it never goes into the
+session, a message or a cookie, and these responses are not cached.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +13,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import webhooks
 from ..models import Delivery, Webhook
+from ..models.webhooks import new_secret
 
 MAX_WEBHOOKS = 10
 RECENT_DELIVERIES = 50
@@ -32,21 +40,36 @@ class WebhookForm(forms.Form):
         return url
 
 
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def webhooks_page(request: HttpRequest) -> HttpResponse:
-    form = WebhookForm()
-    hooks = Webhook.objects.filter(owner=request.user)
-    if request.method == "POST":
-        form = WebhookForm(request.POST)
-        if form.is_valid() and hooks.count() >= MAX_WEBHOOKS:
+    form = WebhookForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if Webhook.objects.filter(owner=request.user).count() >= MAX_WEBHOOKS:
             form.add_error(None, f"At most {MAX_WEBHOOKS} callback URLs.")
-        if form.is_valid():
-            Webhook.objects.create(owner=request.user, url=form.cleaned_data["url"])
-            messages.success(request, "Callback URL added: finished tasks are posted to it.")
-            return redirect("webhooks")
+        else:
+            hook = Webhook.objects.create(owner=request.user, url=form.cleaned_data["url"])
+            return _page(request, WebhookForm(), shown=hook)
+    return _page(request, form)
+
+
+@never_cache
+@login_required
+@require_POST
+def webhook_rotate(request: HttpRequest, webhook_id: int) -> HttpResponse:
+    """A new signing secret for the URL: the old one no longer signs what is sent from now on."""
+    hook = get_object_or_404(Webhook, pk=webhook_id, owner=request.user)
+    hook.secret = new_secret()
+    hook.save(update_fields=["secret"])
+    return _page(request, WebhookForm(), shown=hook)
+
+
+def _page(request: HttpRequest, form: WebhookForm, shown: Webhook | None = None) -> HttpResponse:
+    """The page; `shown`: the webhook whose secret this response shows in full, once."""
+    hooks = Webhook.objects.filter(owner=request.user)
     deliveries = Delivery.objects.filter(webhook__owner=request.user).select_related("webhook")[:RECENT_DELIVERIES]
-    context = {"form": form, "webhooks": hooks, "deliveries": deliveries}
+    context = {"form": form, "webhooks": hooks, "deliveries": deliveries, "shown": shown}
     return render(request, "aitasks/webhooks.html", context, status=400 if form.errors else 200)
 
 

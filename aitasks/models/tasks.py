@@ -55,6 +55,13 @@ class TaskName(models.TextChoices):
     CONTENT_MODERATION = "content-moderation", "Content moderation"
 
 
+class ChineseScript(models.TextChoices):
+    SIMPLIFIED = "simplified", "Simplified"
+    TRADITIONAL = "traditional", "Traditional"
+    TAIWAN = "taiwan", "Traditional (Taiwan)"
+    HONGKONG = "hongkong", "Traditional (Hong Kong)"
+
+
 class TaskData(TypedDict):
     """The create request as the client sent it: absent fields stay absent."""
 
@@ -66,6 +73,7 @@ class TaskData(TypedDict):
     stop_objects: NotRequired[str]
     client_user_id: NotRequired[str]
     client_entity_data: NotRequired[str]
+    chinese_script: NotRequired[str]
     client_id: int
 
 
@@ -130,6 +138,9 @@ class Task(models.Model):
     stop_objects = models.CharField(max_length=1024, blank=True)
     client_user_id = models.CharField(max_length=256, blank=True)
     client_entity_data = models.TextField(max_length=4096, blank=True)
+    # Transcription: the script of Chinese text (pipeline/script.py), "" for the installation's
+    # AITASKS_CHINESE_SCRIPT when the task runs.
+    chinese_script = models.CharField(max_length=16, choices=ChineseScript.choices, blank=True)
     # For a video hosted here: the worker reads its stored file, and the result becomes one of
     # its subtitles (client_entity_data carries the video id, as Gcore does).
     video = models.ForeignKey(
@@ -206,7 +217,7 @@ class Task(models.Model):
         """The create request as the client sent it (absent fields stay absent)."""
         data: dict[str, Any] = {"task_name": self.task_name, "url": self.url}
         fields = ("audio_language", "subtitles_language", "category", "stop_objects")
-        for field in (*fields, "client_user_id", "client_entity_data"):
+        for field in (*fields, "client_user_id", "client_entity_data", "chinese_script"):
             if getattr(self, field):
                 data[field] = getattr(self, field)
         data["client_id"] = self.owner_id

@@ -49,6 +49,11 @@ class Webhook(models.Model):
     def __str__(self) -> str:
         return self.url
 
+    @property
+    def masked_secret(self) -> str:
+        """What the page shows after the secret's one showing: enough to tell two apart."""
+        return f"whsec_…{self.secret[-4:]}"
+
 
 class DeliveryState(models.TextChoices):
     PENDING = "pending", "Pending"  # waiting for its (next) attempt

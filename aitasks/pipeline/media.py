@@ -8,7 +8,7 @@ check a file before keeping it (hosted videos, files sent to the speech-to-text 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from .errors import PipelineError
 
@@ -19,12 +19,13 @@ class MediaInfo(NamedTuple):
     height: int | None
 
 
-def open_container(path: Path) -> Any:
-    """The file opened for reading (use it in a `with`); PipelineError when it is no media."""
+def open_container(source: Path | BinaryIO) -> Any:
+    """The file (a path, or a file object open for binary reading) opened for reading (use it
+    in a `with`); PipelineError when it is no media."""
     import av  # heavy: loaded where a file is read, never at import time (the worker forks)
 
     try:
-        return av.open(str(path), metadata_errors="ignore")
+        return av.open(str(source) if isinstance(source, Path) else source, metadata_errors="ignore")
     except (av.error.FFmpegError, UnicodeDecodeError):
         raise PipelineError("file is not a media file") from None
 
@@ -49,10 +50,11 @@ def too_long(duration_s: float, max_duration_s: float) -> str:
     return f"media longer than the limit ({duration_s / 60:.0f} min > {max_duration_s / 60:.0f} min)"
 
 
-def probe(path: Path, max_duration_s: float) -> MediaInfo:
+def probe(source: Path | BinaryIO, max_duration_s: float) -> MediaInfo:
     """Duration and picture size from the container's header, without decoding; PipelineError
-    when the file is not media with sound, or declares more than `max_duration_s`."""
-    with open_container(path) as container:
+    when the file (a path, or a file object) is not media with sound, or declares more than
+    `max_duration_s`."""
+    with open_container(source) as container:
         first_audio_track(container)
         duration_ms = int(container.duration / 1000) if container.duration else None
         video = container.streams.video[0] if container.streams.video else None

@@ -1,8 +1,9 @@
 """Chinese in one script per task (OpenCC, the PyPI package `opencc`).
 
 Whisper writes Chinese in Simplified or Traditional characters from one window to the next, as
-its training data did. Every Chinese word of a task is converted to one script: Simplified by
-default, or what the operator sets in AITASKS_CHINESE_SCRIPT:
+its training data did. Every Chinese word of a task is converted to one script: the one the
+task asks for (its `chinese_script`), else the operator's AITASKS_CHINESE_SCRIPT (Simplified by
+default):
 
 - `simplified` (default): OpenCC `t2s`;
 - `traditional`: OpenCC `s2t` (OpenCC's standard Traditional characters);

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
 from aitasks import languages, uploaded_media, work
@@ -140,8 +141,7 @@ class Command(BaseCommand):
                 (task,) = work.submit(user, tasks=[form.cleaned_data]).tasks
             else:
                 with Path(source).open("rb") as file:
-                    chunks = iter(lambda: file.read(1024 * 1024), b"")
-                    task, _duration = uploaded_media.submit_file(user, chunks, Path(source).name, **fields)
+                    task, _duration = uploaded_media.submit_file(user, File(file), Path(source).name, **fields)
         except (PipelineError, work.QueueFull) as error:
             raise CommandError(str(error)) from None
         self.stderr.write(f"task {task.pk} queued for {username}")
