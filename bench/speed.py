@@ -135,12 +135,14 @@ class EncoderCounter:
 
 
 def count_encoder_passes(engine: object) -> EncoderCounter | None:
-    """Counts the engine's encoder passes, where the engine is faster-whisper's (else None)."""
+    """Counts the engine's encoder passes, where the engine is faster-whisper's (else None):
+    beneath the kept encodings (kept_encodings.py), so that a window reused is not counted."""
     whisper = getattr(engine, "_whisper", None)
     if whisper is None or not hasattr(whisper, "model"):
         return None
-    whisper.model = EncoderCounter(whisper.model)
-    return whisper.model
+    holder, name = (whisper.model, "inner") if hasattr(whisper.model, "inner") else (whisper, "model")
+    setattr(holder, name, EncoderCounter(getattr(holder, name)))
+    return getattr(holder, name)
 
 
 def speech_windows(audio: Path) -> int:
