@@ -44,7 +44,7 @@ MIN_SECONDS = 1.0
 # (espeak's "Guten Morgen." before German heard as English at 0.51). It keeps its own language
 # only at NEW_LANGUAGE_CONFIDENCE, and between two languages it joins the one it runs into.
 SURE_SECONDS = 2.0
-CLEARLY_CLOSER = 0.5  # one pause at most half the other
+CLEARLY_CLOSER = 0.5  # one pause less than half the other
 # ...and when that language covers enough of the file (a stray 2 s of "Dutch" is a mistake)...
 MIN_LANGUAGE_SECONDS = 3.0
 MIN_LANGUAGE_SHARE = 0.05
@@ -254,7 +254,7 @@ def _borrow(guesses: list[Guess], sure: list[str | None], assigned: list[str], i
     scores, span = guesses[index].scores, guesses[index].span
     gap_before = span.start - guesses[index - 1].span.end
     gap_after = guesses[after].span.start - span.end  # type: ignore[index]
-    if span.seconds < SURE_SECONDS and min(gap_before, gap_after) <= CLEARLY_CLOSER * max(gap_before, gap_after):
+    if span.seconds < SURE_SECONDS and min(gap_before, gap_after) < CLEARLY_CLOSER * max(gap_before, gap_after):
         return previous if gap_before < gap_after else following
     if scores.get(previous, 0.0) != scores.get(following, 0.0):
         return max((previous, following), key=lambda code: scores.get(code, 0.0))
