@@ -219,6 +219,10 @@ def test_language_id_samples_the_windows_transcription_decodes_where_they_hold_t
     windows = set(language.group_into_windows(regions))
     chosen = language.sample(regions)
     assert len(chosen) == language.MAX_WINDOWS and all(stretch in windows for stretch, _inside in chosen)
+    # Sentences of 5 s, 2.5 s apart: windows of 20 s of speech (packed samples hold 30 s),
+    # enough to tell the language.
+    spaced = [span(index * 7.5, index * 7.5 + 5) for index in range(24)]
+    assert all(stretch in set(language.group_into_windows(spaced)) for stretch, _inside in language.sample(spaced))
     # Short utterances 4 s apart: each is a window of its own, far less speech than a packed
     # sample of 30 s, so the packed speech is identified instead.
     sparse = [span(index * 6, index * 6 + 1.5) for index in range(40)]

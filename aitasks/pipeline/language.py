@@ -33,8 +33,10 @@ from .transcribe import heard_audio
 # (9 windows); 4 spread over the file still look past a music intro or a short opening.
 MAX_WINDOWS = 4
 # A transcription window stands for a sample of packed speech when it holds at least this share
-# of the sample's speech: its encoding then serves both stages.
+# of the sample's speech, or this much speech (plenty to tell a language: the failures come from
+# stretches of a few seconds padded to 30 s): its encoding then serves both stages.
 WINDOW_SPEECH_SHARE = 0.75
+WINDOW_SPEECH_S = 15.0
 # A file is in one language when every sampled window names it with at least this confidence.
 MONOLINGUAL_CONFIDENCE = 0.8
 # A stretch of speech keeps its own language only when the model is this sure of it...
@@ -145,8 +147,8 @@ def sample(regions: list[Span]) -> list[tuple[Span, list[Span]]]:
 
     Up to MAX_WINDOWS samples of packed speech spread over the file; each is replaced by the
     transcription window that overlaps it with the most speech, when that window holds at
-    least WINDOW_SPEECH_SHARE of the sample's speech (a window's pauses are kept short, so it
-    sounds nearly the same).
+    least WINDOW_SPEECH_SHARE of the sample's speech or WINDOW_SPEECH_S of speech (a window's
+    pauses are kept short, so it sounds nearly the same).
     """
     windows = [(window, _inside(window, regions)) for window in group_into_windows(regions)]
     samples = []
@@ -154,7 +156,7 @@ def sample(regions: list[Span]) -> list[tuple[Span, list[Span]]]:
         stretch = Span(group[0].start, group[-1].end)
         overlapping = [(window, inside) for window, inside in windows if _overlap(window, stretch)]
         best = max(overlapping, key=lambda pair: _speech_s(pair[1]), default=None)
-        wanted = WINDOW_SPEECH_SHARE * _speech_s(group)
+        wanted = min(WINDOW_SPEECH_SHARE * _speech_s(group), WINDOW_SPEECH_S)
         samples.append(best if best is not None and _speech_s(best[1]) >= wanted else (stretch, group))
     unique = {stretch: inside for stretch, inside in samples}  # two samples may pick the same window
     return list(unique.items())
