@@ -27,8 +27,8 @@ def warm_up() -> float:
     tone = (0.1 * np.sin(2 * np.pi * 220 * seconds)).astype(np.float32)  # not speech: nothing to decode
     speech.find_speech(tone)
     engine = get_engine()
-    engine.detect_languages([tone])
-    for _segment in engine.transcribe(tone, [(0.0, 1.0)], "en", "transcribe"):
+    engine.detect_languages(tone, [(0.0, 1.0)])
+    for _segment in engine.transcribe(tone, [(0.0, 1.0)], "eng", "transcribe"):
         pass
     return time.monotonic() - started
 

@@ -6,10 +6,14 @@ transcribes and builds cues. Plain faster-whisper gets the original audio file w
 defaults (beam 5, no VAD, sequential). Each variant runs in its own process, so its peak RSS
 is its own; model load is timed apart from processing.
 
-    .venv/bin/python bench/speed.py [--audio PATH] [--repeat N]
+    .venv/bin/python bench/speed.py [--audio PATH] [--repeat N] [--rounds N] [--also NAME=VALUE,...]
 
 Prints a table (variant, load s, process s, RTF = audio s / process s, WER, peak RSS MB),
-the ratio pipeline RTF / plain RTF, and the pipeline's seconds per stage.
+the ratio pipeline RTF / plain RTF, the pipeline's seconds per stage, and its encoder passes
+(30 s windows encoded, reused encodings not counted) against the windows its speech needs.
+`--also` adds the pipeline once more with those environment settings (e.g.
+`AITASKS_WHISPER_CPU_THREADS=1`), and `--other PATH` the pipeline of another checkout (its own
+bench/speed.py, e.g. main's), in the same rounds.
 """
 
 from __future__ import annotations
@@ -42,9 +46,13 @@ SPEECH = (
 )
 MANIFEST = SPEECH / "manifest.tsv"
 DEFAULT_AUDIO = SPEECH / "derived" / "ljspeech_LJ001-0001-0032_concat.flac"
-VARIANTS = ("pipeline", "before", "plain")
+VARIANTS = ("pipeline", "before", "plain", "also", "other")
 # "before": the pipeline with the threading it had before issue 13 (1 CTranslate2 replica on all cores).
 BEFORE_ENV = {"AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": str(os.cpu_count() or 1)}
+# "also" (with --also NAME=VALUE,...): the pipeline once more with these settings, in the same rounds.
+ALSO_ENV: dict[str, str] = {}
+# "other" (with --other PATH): the pipeline of another checkout (e.g. main's), in the same rounds.
+OTHER: list[Path] = []
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
@@ -135,12 +143,14 @@ class EncoderCounter:
 
 
 def count_encoder_passes(engine: object) -> EncoderCounter | None:
-    """Counts the engine's encoder passes, where the engine is faster-whisper's (else None)."""
+    """Counts the engine's encoder passes, where the engine is faster-whisper's (else None):
+    beneath the kept encodings (kept_encodings.py), so that a window reused is not counted."""
     whisper = getattr(engine, "_whisper", None)
     if whisper is None or not hasattr(whisper, "model"):
         return None
-    whisper.model = EncoderCounter(whisper.model)
-    return whisper.model
+    holder, name = (whisper.model, "inner") if hasattr(whisper.model, "inner") else (whisper, "model")
+    setattr(holder, name, EncoderCounter(getattr(holder, name)))
+    return getattr(holder, name)
 
 
 def speech_windows(audio: Path) -> int:
@@ -219,9 +229,11 @@ def child_plain(audio: Path, repeat: int) -> dict[str, object]:
 
 
 def run_child(variant: str, audio: Path, url: str, repeat: int) -> dict[str, object]:
-    command = [sys.executable, __file__, "--child", variant, "--audio", str(audio), "--url", url]
-    env = os.environ | (BEFORE_ENV if variant == "before" else {})
-    done = subprocess.run([*command, "--repeat", str(repeat)], capture_output=True, text=True, cwd=ROOT, env=env)
+    root = OTHER[0] if variant == "other" else ROOT
+    child = "pipeline" if variant == "other" else variant
+    command = [sys.executable, str(root / "bench" / "speed.py"), "--child", child, "--audio", str(audio), "--url", url]
+    env = os.environ | (BEFORE_ENV if variant == "before" else ALSO_ENV if variant == "also" else {})
+    done = subprocess.run([*command, "--repeat", str(repeat)], capture_output=True, text=True, cwd=root, env=env)
     if done.returncode != 0:
         sys.exit(f"{variant} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -232,11 +244,19 @@ def main() -> None:
     parser.add_argument("--audio", type=Path, default=DEFAULT_AUDIO)
     parser.add_argument("--repeat", type=int, default=1, help="processing runs per variant (median reported)")
     parser.add_argument("--rounds", type=int, default=1, help="variants run in turn this many times (noisy machines)")
+    parser.add_argument(
+        "--also", default="", help="NAME=VALUE,...: one more pipeline variant with these environment settings"
+    )
+    parser.add_argument(
+        "--other", type=Path, help="another checkout (e.g. main's) whose pipeline runs in the same rounds"
+    )
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
     parser.add_argument("--url", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
-    if args.child in ("pipeline", "before"):
+    ALSO_ENV.update(pair.split("=", 1) for pair in args.also.split(",") if pair)  # type: ignore[arg-type]
+    OTHER.extend([args.other.resolve()] if args.other else [])
+    if args.child in ("pipeline", "before", "also"):
         print(json.dumps(child_pipeline(args.url, args.repeat, args.audio)))
         return
     if args.child == "plain":
@@ -257,7 +277,8 @@ def main() -> None:
     results: dict[str, dict[str, object]] = {}
     try:
         for _round in range(args.rounds):  # variants in turn: a busy spell hits them alike
-            for variant in VARIANTS:
+            wanted = {"also": bool(ALSO_ENV), "other": bool(OTHER)}
+            for variant in (variant for variant in VARIANTS if wanted.get(variant, True)):
                 result = run_child(variant, args.audio, server.url("clip.mp4"), args.repeat)
                 if variant in results:
                     results[variant]["runs"] += result["runs"]  # type: ignore[operator]
@@ -273,6 +294,8 @@ def main() -> None:
     labels = {
         "pipeline": f"aitasks pipeline ({results['pipeline']['threading']})",
         "before": f"same, before issue 13 ({results['before']['threading']})",
+        "also": f"same, {args.also} ({results.get('also', {}).get('threading')})",
+        "other": f"pipeline of {args.other} ({results.get('other', {}).get('threading')})",
         "plain": "faster-whisper defaults",
     }
     for variant, result in results.items():
@@ -290,7 +313,11 @@ def main() -> None:
             print(f"{'':<40} runs: " + ", ".join(f"{run['process_s']:.1f} s" for run in runs))
     print(f"\nratio pipeline RTF / plain RTF: {rtf['pipeline'] / rtf['plain']:.2f}")
     print(f"ratio pipeline RTF / before issue 13: {rtf['pipeline'] / rtf['before']:.2f}")
-    for variant in ("pipeline", "before"):
+    if ALSO_ENV:
+        print(f"ratio {args.also} RTF / pipeline RTF: {rtf['also'] / rtf['pipeline']:.2f}")
+    if OTHER:
+        print(f"ratio pipeline RTF / {args.other}'s: {rtf['pipeline'] / rtf['other']:.2f}")
+    for variant in [variant for variant in ("pipeline", "before", "also", "other") if variant in results]:
         per_round = [run["process_s"] for run in results[variant]["runs"]]  # type: ignore[index]
         plain = [run["process_s"] for run in results["plain"]["runs"]]  # type: ignore[index]
         ratios = [theirs / mine for mine, theirs in zip(per_round, plain, strict=False)]
@@ -313,6 +340,8 @@ def main() -> None:
     needed = results["pipeline"].get("speech_windows")
     if passes is not None:
         print(f"  encoder passes (30 s windows encoded): {passes}; the speech needs {needed} (its decoding windows)")
+    if "other" in results:
+        print(f"  {args.other}'s encoder passes: {results['other']['runs'][-1].get('encoder_passes')}")  # type: ignore[index]
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from aitasks.engines.base import EngineError
@@ -22,84 +23,93 @@ def guess(start_s: float, end_s: float, **scores: float) -> language.Guess:
 
 
 def test_agreeing_confident_windows_mean_one_language() -> None:
-    assert language.is_monolingual([guess(0, 30, en=0.97), guess(30, 60, en=0.91)])
+    assert language.is_monolingual([guess(0, 30, eng=0.97), guess(30, 60, eng=0.91)])
 
 
 def test_a_doubtful_or_different_window_means_a_closer_look() -> None:
-    assert not language.is_monolingual([guess(0, 30, en=0.97), guess(30, 60, en=0.6, de=0.3)])
-    assert not language.is_monolingual([guess(0, 30, en=0.97), guess(30, 60, de=0.95)])
+    assert not language.is_monolingual([guess(0, 30, eng=0.97), guess(30, 60, eng=0.6, ger=0.3)])
+    assert not language.is_monolingual([guess(0, 30, eng=0.97), guess(30, 60, ger=0.95)])
 
 
 def test_each_stretch_keeps_its_own_confident_language() -> None:
-    guesses = [guess(0, 5, en=0.95), guess(5, 12, de=0.9), guess(12, 18, en=0.93)]
-    assert language.assign(guesses) == ["en", "de", "en"]
+    guesses = [guess(0, 5, eng=0.95), guess(5, 12, ger=0.9), guess(12, 18, eng=0.93)]
+    assert language.assign(guesses) == ["eng", "ger", "eng"]
 
 
 def test_a_low_confidence_stretch_does_not_flip_the_language() -> None:
-    guesses = [guess(0, 5, en=0.95), guess(5, 9, nl=0.35, de=0.3), guess(9, 15, en=0.9)]
-    assert language.assign(guesses) == ["en", "en", "en"]
+    guesses = [guess(0, 5, eng=0.95), guess(5, 9, dut=0.35, ger=0.3), guess(9, 15, eng=0.9)]
+    assert language.assign(guesses) == ["eng", "eng", "eng"]
 
 
 def test_a_short_stretch_takes_its_neighbours_language() -> None:
-    guesses = [guess(0, 5, de=0.9), guess(5, 5.6, en=0.99), guess(5.6, 12, de=0.92)]
-    assert language.assign(guesses) == ["de", "de", "de"]
+    guesses = [guess(0, 5, ger=0.9), guess(5, 5.6, eng=0.99), guess(5.6, 12, ger=0.92)]
+    assert language.assign(guesses) == ["ger", "ger", "ger"]
 
 
 def test_a_stray_language_below_the_minimum_share_is_dropped() -> None:
-    guesses = [guess(0, 20, en=0.95), guess(20, 21.5, nl=0.8), guess(21.5, 60, en=0.9)]
-    assert language.assign(guesses) == ["en", "en", "en"]
+    guesses = [guess(0, 20, eng=0.95), guess(20, 21.5, dut=0.8), guess(21.5, 60, eng=0.9)]
+    assert language.assign(guesses) == ["eng", "eng", "eng"]
 
 
 def test_an_unsure_first_stretch_takes_the_following_language() -> None:
-    guesses = [guess(0, 3, th=0.3, de=0.25), guess(3, 10, de=0.9)]
-    assert language.assign(guesses) == ["de", "de"]
+    guesses = [guess(0, 3, tha=0.3, ger=0.25), guess(3, 10, ger=0.9)]
+    assert language.assign(guesses) == ["ger", "ger"]
 
 
 def test_a_short_stretch_between_two_languages_joins_the_closer_one() -> None:
-    guesses = [guess(0, 5, en=0.95), guess(6.2, 7), guess(7.3, 12, de=0.9)]
-    assert language.assign(guesses) == ["en", "de", "de"]
-    guesses = [guess(0, 5, en=0.95), guess(5.2, 6), guess(7.3, 12, de=0.9)]
-    assert language.assign(guesses) == ["en", "en", "de"]
+    guesses = [guess(0, 5, eng=0.95), guess(6.2, 7), guess(7.3, 12, ger=0.9)]
+    assert language.assign(guesses) == ["eng", "ger", "ger"]
+    guesses = [guess(0, 5, eng=0.95), guess(5.2, 6), guess(7.3, 12, ger=0.9)]
+    assert language.assign(guesses) == ["eng", "eng", "ger"]
+
+
+def test_a_short_doubtful_stretch_at_a_change_joins_the_language_it_runs_into() -> None:
+    # espeak's "Guten Morgen." (1.2 s), 0.1 s before German, heard alone as English at 0.51.
+    guesses = [guess(2.1, 5.9, eng=0.89), guess(6.7, 7.9, eng=0.51, wel=0.13), guess(8.0, 13.4, ger=0.88)]
+    assert language.assign(guesses) == ["eng", "ger", "ger"]
+    # The same stretch said clearly stays as heard.
+    guesses = [guess(2.1, 5.9, eng=0.89), guess(6.7, 7.9, eng=0.9), guess(8.0, 13.4, ger=0.88)]
+    assert language.assign(guesses) == ["eng", "eng", "ger"]
 
 
 def test_an_unsure_stretch_between_two_languages_follows_its_own_scores() -> None:
-    guesses = [guess(0, 5, en=0.95), guess(5.2, 8, nl=0.4, de=0.35, en=0.1), guess(9, 14, de=0.9)]
-    assert language.assign(guesses) == ["en", "de", "de"]
+    guesses = [guess(0, 5, eng=0.95), guess(5.2, 8, dut=0.4, ger=0.35, eng=0.1), guess(9, 14, ger=0.9)]
+    assert language.assign(guesses) == ["eng", "ger", "ger"]
 
 
 def test_a_language_heard_only_with_doubt_is_not_added() -> None:
     guesses = [
-        guess(0, 20, en=0.9),
-        guess(20, 35, de=0.85),
-        guess(35, 39, yi=0.5, de=0.3),  # long enough, but never clearly Yiddish
-        guess(39, 45, de=0.8),
+        guess(0, 20, eng=0.9),
+        guess(20, 35, ger=0.85),
+        guess(35, 39, yid=0.5, ger=0.3),  # long enough, but never clearly Yiddish
+        guess(39, 45, ger=0.8),
     ]
-    assert language.assign(guesses) == ["en", "de", "de", "de"]
+    assert language.assign(guesses) == ["eng", "ger", "ger", "ger"]
 
 
 def test_languages_are_ranked_by_confident_speech_time() -> None:
-    ranking = language.rank([guess(0, 10, en=0.9), guess(10, 40, de=0.8), guess(40, 45, en=0.9)])
-    assert [code for code, _weight in ranking] == ["de", "en"]
+    ranking = language.rank([guess(0, 10, eng=0.9), guess(10, 40, ger=0.8), guess(40, 45, eng=0.9)])
+    assert [code for code, _weight in ranking] == ["ger", "eng"]
 
 
 def test_decoding_windows_never_mix_two_languages() -> None:
     plan = language.LanguagePlan(
-        [(span(0, 4), "en"), (span(4.5, 8), "en"), (span(8.5, 12), "de"), (span(12.2, 14), "en")],
-        ranking=[("en", 9.0), ("de", 3.0)],
+        [(span(0, 4), "eng"), (span(4.5, 8), "eng"), (span(8.5, 12), "ger"), (span(12.2, 14), "eng")],
+        ranking=[("eng", 9.0), ("ger", 3.0)],
         per_region=True,
     )
     windows = plan.windows()
     assert [(round(w.start_s, 1), round(w.end_s, 1), code) for w, code in windows] == [
-        (0.0, 8.0, "en"),
-        (8.5, 12.0, "de"),
-        (12.2, 14.0, "en"),
+        (0.0, 8.0, "eng"),
+        (8.5, 12.0, "ger"),
+        (12.2, 14.0, "eng"),
     ]
-    assert plan.spoken() == ["en", "de"]
+    assert plan.spoken() == ["eng", "ger"]
     assert plan.report()[0] == {"language": "eng", "speech_seconds": 9.3, "confidence": 0.968}
 
 
 def test_windows_stay_within_thirty_seconds() -> None:
-    plan = language.fixed([span(index * 10, index * 10 + 9.5) for index in range(9)], "en")
+    plan = language.fixed([span(index * 10, index * 10 + 9.5) for index in range(9)], "eng")
     assert all(window.seconds <= 30 for window, _code in plan.windows())
 
 
@@ -182,18 +192,17 @@ class CountingEngine:
     def __init__(self) -> None:
         self.clip_seconds: list[float] = []
 
-    def detect_languages(self, clips: list) -> list[dict[str, float]]:
-        self.clip_seconds.extend(len(clip) / RATE for clip in clips)
-        german_share = [float((clip == 0.5).mean()) for clip in clips]
+    def detect_languages(self, samples: np.ndarray, clips: list) -> list[dict[str, float]]:
+        heard = [samples[round(start * RATE) : round(end * RATE)] for start, end in clips]
+        self.clip_seconds.extend(len(clip) / RATE for clip in heard)
+        german_share = [float((clip == 0.5).mean()) for clip in heard]
         return [
-            {"de": 0.95} if share == 1 else {"en": 0.95} if share == 0 else {"en": 0.6, "de": 0.4}
+            {"ger": 0.95} if share == 1 else {"eng": 0.95} if share == 0 else {"eng": 0.6, "ger": 0.4}
             for share in german_share
         ]
 
 
 def test_code_switching_identifies_only_stretches_long_enough_to_trust() -> None:
-    import numpy as np
-
     samples = np.zeros(17 * RATE, dtype=np.float32)
     samples[5 * RATE : 11 * RATE] = 0.5
     regions = [span(0, 4), span(4.2, 4.6), span(5, 11), span(11.2, 11.5), span(12, 16)]
@@ -201,4 +210,43 @@ def test_code_switching_identifies_only_stretches_long_enough_to_trust() -> None
     plan = language.plan(engine, samples, regions)
     assert plan.per_region  # the one sampled window mixes both languages
     assert sorted(round(seconds, 1) for seconds in engine.clip_seconds[1:]) == [4.0, 4.0, 6.0]  # no short ones
-    assert [code for _span, code in plan.regions] == ["en", "en", "de", "de", "en"]
+    assert [code for _span, code in plan.regions] == ["eng", "eng", "ger", "ger", "eng"]
+
+
+def test_language_id_samples_the_windows_transcription_decodes_where_they_hold_the_speech() -> None:
+    # A steady talk: its windows hold the speech that packed samples would (pauses of 0.2 s).
+    regions = [span(index * 5, index * 5 + 4.8) for index in range(24)]
+    windows = set(language.group_into_windows(regions))
+    chosen = language.sample(regions)
+    assert len(chosen) == language.MAX_WINDOWS and all(stretch in windows for stretch, _inside in chosen)
+    # Sentences of 5 s, 2.5 s apart: windows of 20 s of speech (packed samples hold 30 s),
+    # enough to tell the language.
+    spaced = [span(index * 7.5, index * 7.5 + 5) for index in range(24)]
+    assert all(stretch in set(language.group_into_windows(spaced)) for stretch, _inside in language.sample(spaced))
+    # Short utterances 4 s apart: each is a window of its own, far less speech than a packed
+    # sample of 30 s, so the packed speech is identified instead.
+    sparse = [span(index * 6, index * 6 + 1.5) for index in range(40)]
+    assert all(stretch not in set(language.group_into_windows(sparse)) for stretch, _inside in language.sample(sparse))
+
+
+class HearingEngine:
+    """Hears German where the samples are 0.5, English elsewhere; keeps the clips it was given."""
+
+    def __init__(self) -> None:
+        self.heard: list[np.ndarray] = []
+
+    def detect_languages(self, samples: np.ndarray, clips: list) -> list[dict[str, float]]:
+        self.heard += [samples[round(start * RATE) : round(end * RATE)] for start, end in clips]
+        return [{"ger": 0.95} if (clip == 0.5).all() else {"eng": 0.95} for clip in self.heard[-len(clips) :]]
+
+
+def test_a_sampled_window_is_heard_exactly_as_transcription_will_hear_it() -> None:
+    from aitasks.pipeline.transcribe import heard_audio
+
+    samples = np.random.default_rng(0).uniform(-0.1, 0.1, 100 * RATE).astype(np.float32)
+    regions = [span(index * 3.3 + 0.7, index * 3.3 + 3.1) for index in range(30)]
+    engine = HearingEngine()
+    plan = language.plan(engine, samples, regions)
+    assert not plan.per_region and plan.spoken() == ["eng"]
+    transcribed = heard_audio(samples, [window for window, _code in plan.windows()], regions)
+    assert engine.heard and all(any(np.array_equal(clip, window) for window in transcribed) for clip in engine.heard)

@@ -43,12 +43,15 @@ def engine_with(replicas: int) -> FasterWhisperEngine:
 def test_two_replicas_identify_languages_as_one_does() -> None:
     clips = [media.speak(ENGLISH_TEXT), media.speak(SPANISH_TEXT, voice="es", speed=140), media.tone(2.0)]
     one, two = engine_with(1), engine_with(2)
-    assert isinstance(two._whisper.model, SplitBatches) and two._whisper.model.num_workers == 2
-    alone, split = one.detect_languages(clips), two.detect_languages(clips)
+    assert isinstance(two._whisper.model.inner, SplitBatches) and two._whisper.model.num_workers == 2
+    samples = np.concatenate(clips)
+    ends = np.cumsum([len(clip) for clip in clips]) / media.RATE
+    spans = [(end - len(clip) / media.RATE, end) for clip, end in zip(clips, ends, strict=True)]
+    alone, split = one.detect_languages(samples, spans), two.detect_languages(samples, spans)
     for first, second in zip(alone, split, strict=True):
         assert max(first, key=first.get) == max(second, key=second.get)
         assert all(abs(first[code] - second.get(code, 0.0)) < 0.02 for code in first)
-    assert max(split[1], key=split[1].get) == "es"  # in batch order
+    assert max(split[1], key=split[1].get) == "spa"  # in batch order
 
 
 @pytest.mark.slow
@@ -57,7 +60,9 @@ def test_two_replicas_transcribe_a_batch_of_windows_in_order() -> None:
     speech = np.concatenate([english, media.silence(3.0), english, media.silence(3.0), english])
     seconds = len(english) / media.RATE
     clips = [(start, start + seconds) for start in (0.0, seconds + 3.0, 2 * seconds + 6.0)]
-    words = [word for segment in engine_with(2).transcribe(speech, clips, "en", "transcribe") for word in segment.words]
+    words = [
+        word for segment in engine_with(2).transcribe(speech, clips, "eng", "transcribe") for word in segment.words
+    ]
     for start, end in clips:  # each window heard, its words within it
         inside = [word.text for word in words if start * 1000 - 500 <= word.start_ms <= end * 1000 + 500]
         assert_heard(" ".join(inside), "quick brown fox jumps over lazy dog")

@@ -55,6 +55,6 @@ def test_words_of_the_joined_audio_land_at_their_time_in_the_file() -> None:
     engine = RecordingEngine()
     windows = [span(1.0, 9.0), span(20.0, 22.0)]
     regions = [span(1.0, 3.0), span(7.0, 9.0), span(20.0, 22.0)]
-    words = transcribe(engine, np.zeros(30 * RATE, np.float32), windows, "en", "eng", regions=regions)
+    words = transcribe(engine, np.zeros(30 * RATE, np.float32), windows, "eng", "eng", regions=regions)
     assert engine.calls == [(int(6.5 * RATE), [(0.0, 4.5), (4.5, 6.5)])]
     assert [(word.start_ms, word.end_ms) for word in words] == [(1000, 9000), (20000, 22000)]

@@ -35,8 +35,13 @@ class SpeechEngine(Protocol):
 
     def load(self) -> None: ...
 
-    def detect_languages(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
-        """For each clip (up to 30 s of 16 kHz audio): Whisper language code → probability."""
+    def detect_languages(self, samples: np.ndarray, clips: list[tuple[float, float]]) -> list[dict[str, float]]:
+        """For each clip (start, end in seconds, at most 30 s) of `samples` (16 kHz): language
+        code (ISO-639-2/B, only the languages of `aitasks.languages`) → probability.
+
+        An engine may keep what it computed for these clips (the encoder's output) for a later
+        `transcribe` of the same clips of the same samples, so that no window is encoded twice.
+        """
         ...
 
     def transcribe(
@@ -50,6 +55,7 @@ class SpeechEngine(Protocol):
     ) -> Iterator[Segment]:
         """Decode each clip (start, end in seconds, at most 30 s) of `samples` in `language`.
 
+        `language` is an ISO-639-2/B code: each engine maps it to its model's own codes.
         `task` is "transcribe" or "translate" (to English). `prompt` is text the model reads
         before each window (names and spellings to expect, as OpenAI's `prompt`); `temperature`
         the sampling temperature decoding starts from (0: the most likely words, higher only

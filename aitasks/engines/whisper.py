@@ -10,6 +10,7 @@ dropped; phantom phrases where no speech is heard are dropped; a surviving loop 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -19,8 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from .. import languages
 from . import safeguards
 from .base import EngineError, Segment, Word
+from .kept_encodings import KeptEncodings
 from .model_files import model_directory
 from .replicas import SplitBatches, plan_threads
 
@@ -29,6 +32,8 @@ SAMPLE_RATE = 16_000
 TOKENS_PER_SECOND = 15
 MAX_NEW_TOKENS = 220  # Whisper's limit is 448 tokens, prompt included
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's own steps
+# Whisper codes outside our 99 languages that belong to one of them.
+WHISPER_ALIASES = {"yue": "zh"}
 
 
 class FasterWhisperEngine:
@@ -94,6 +99,10 @@ class FasterWhisperEngine:
         self.device, self.compute_type = device, compute_type
         if device == "cpu" and self.cpu_workers > 1:
             self._whisper.model = SplitBatches(self._whisper.model, self.cpu_workers)
+        if device == "cpu":
+            # Language ID's windows are transcription's windows: encoded once (kept_encodings.py).
+            # On a GPU the encoder is cheap and its outputs live in GPU memory: not kept.
+            self._whisper.model = KeptEncodings(self._whisper.model, capacity=2 * self.batch_size)
         self._batched = BatchedInferencePipeline(self._whisper)
 
     def _open(self, directory: Path, device: str, compute_type: str) -> Any:
@@ -117,20 +126,28 @@ class FasterWhisperEngine:
     def is_multilingual(self) -> bool:
         return bool(self._whisper.model.is_multilingual)
 
-    def detect_languages(self, clips: list[np.ndarray]) -> list[dict[str, float]]:
+    def detect_languages(self, samples: np.ndarray, clips: list[tuple[float, float]]) -> list[dict[str, float]]:
+        """Language probabilities of each clip, by our codes (ISO-639-2/B), only our 99 languages.
+
+        The encoder outputs are kept (on the CPU): a `transcribe` of the same clips of the same
+        samples then decodes them without encoding them again.
+        """
         if not self.is_multilingual:
-            return [{"en": 1.0} for _clip in clips]
+            return [{"eng": 1.0} for _clip in clips]
         from faster_whisper.audio import pad_or_trim
 
         extract = self._whisper.feature_extractor
+        keeping = getattr(self._whisper.model, "keeping", contextlib.nullcontext)
         results: list[dict[str, float]] = []
-        # One encoder pass per batch of clips: language ID over many short stretches of
-        # speech (code-switching) costs a fraction of the transcription.
+        # One encoder pass per batch of clips, sliced and featurised as the batched decoder does,
+        # so that transcription finds these encodings.
         for first in range(0, len(clips), self.batch_size):
-            batch = clips[first : first + self.batch_size]
+            batch = [samples[start:end] for start, end in map(_samples_of, clips[first : first + self.batch_size])]
             features = np.stack([pad_or_trim(extract(clip)[..., :-1]) for clip in batch])
-            for probabilities in self._whisper.model.detect_language(self._whisper.encode(features)):
-                results.append({token[2:-2]: probability for token, probability in probabilities})
+            with keeping():
+                encoded = self._whisper.encode(features)
+            for probabilities in self._whisper.model.detect_language(encoded):
+                results.append(_our_codes((token[2:-2], probability) for token, probability in probabilities))
         return results
 
     def transcribe(
@@ -145,10 +162,13 @@ class FasterWhisperEngine:
         """Batched decoding, then Whisper's safeguards window by window (see safeguards.py)."""
         if not clips:
             return
+        # Where a clip starts and ends, in samples, exactly as `detect_languages` cut it: the
+        # batched decoder truncates seconds × rate, so each edge is given half a sample past it.
+        clips = [((start + 0.5) / SAMPLE_RATE, (end + 0.5) / SAMPLE_RATE) for start, end in map(_samples_of, clips)]
         # What every decoder call of this transcription shares: the client's prompt (names,
         # spellings, style) and the temperature the fallback starts from.
         options = {
-            "language": language,
+            "language": whisper_code(language),
             "task": task,
             "initial_prompt": prompt or None,
             "temperature": [step for step in FALLBACK_TEMPERATURES if step >= temperature] or [temperature],
@@ -295,6 +315,26 @@ def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_p
         buffered.append(segment)
     if current is not None:
         yield clips[current], buffered
+
+
+def _samples_of(clip: tuple[float, float]) -> tuple[int, int]:
+    """A clip's first and last sample (seconds rounded to the nearest sample)."""
+    return int(round(clip[0] * SAMPLE_RATE)), int(round(clip[1] * SAMPLE_RATE))
+
+
+def whisper_code(code: str) -> str:
+    """Our code (ISO-639-2/B) as Whisper's: the pipeline speaks ours, the model its own."""
+    return languages.get(code).whisper_code
+
+
+def _our_codes(probabilities: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Whisper's language probabilities by our codes; languages outside our 99 left out."""
+    scores: dict[str, float] = {}
+    for code, probability in probabilities:
+        language = languages.from_whisper(WHISPER_ALIASES.get(code, code))
+        if language is not None:
+            scores[language.code] = scores.get(language.code, 0.0) + probability
+    return scores
 
 
 def _text(word: Word) -> str:

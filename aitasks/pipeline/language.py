@@ -4,11 +4,15 @@ Language ID looks at the whole file, not only the first 30 s (music intros and s
 fool Whisper): first on up to MAX_WINDOWS samples spread over the file, each up to 30 s of
 speech with the pauses between regions left out (Whisper identifies a language best from a full
 window of speech; a short stretch padded to 30 s with silence fools it, and one such window
-once turned a Spanish file into Hindi). When they all
+once turned a Spanish file into Hindi). A sample is, wherever it holds nearly as much speech,
+one of the windows transcription decodes (the engine keeps its encoding: that audio is encoded
+once for both), else the speech packed without pauses. When they all
 agree with confidence, the file is in one language. Otherwise every stretch of speech gets its
 own language ID (code-switching: English → German → English), and a stretch the model is
 unsure of — short, or below MIN_CONFIDENCE — takes the language of its neighbours rather than
 flipping the subtitles into a language that is not there.
+
+Languages are ISO-639-2/B codes throughout, as the engine gives them.
 """
 
 from __future__ import annotations
@@ -19,19 +23,30 @@ from typing import TypeVar
 
 import numpy as np
 
-from .. import languages
 from ..engines.base import SpeechEngine
+from .audio import SAMPLE_RATE
 from .speech import WINDOW_LIMIT_S, Span, group_into_windows
+from .transcribe import heard_audio
 
-# Each sampled window costs a full encoder pass (Whisper pads every clip to 30 s), the same as
+# Each sample costs a full encoder pass (Whisper pads every clip to 30 s), the same as
 # transcribing it: 12 windows made language ID 31 % of the pipeline's time on 231 s of English
 # (9 windows); 4 spread over the file still look past a music intro or a short opening.
 MAX_WINDOWS = 4
+# A transcription window stands for a sample of packed speech when it holds at least this share
+# of the sample's speech, or this much speech (plenty to tell a language: the failures come from
+# stretches of a few seconds padded to 30 s): its encoding then serves both stages.
+WINDOW_SPEECH_SHARE = 0.75
+WINDOW_SPEECH_S = 15.0
 # A file is in one language when every sampled window names it with at least this confidence.
 MONOLINGUAL_CONFIDENCE = 0.8
 # A stretch of speech keeps its own language only when the model is this sure of it...
 MIN_CONFIDENCE = 0.5
 MIN_SECONDS = 1.0
+# A stretch shorter than this is padded to 30 s of near silence: Whisper's guess on it is weak
+# (espeak's "Guten Morgen." before German heard as English at 0.51). It keeps its own language
+# only at NEW_LANGUAGE_CONFIDENCE, and between two languages it joins the one it runs into.
+SURE_SECONDS = 2.0
+CLEARLY_CLOSER = 0.5  # one pause less than half the other
 # ...and when that language covers enough of the file (a stray 2 s of "Dutch" is a mistake)...
 MIN_LANGUAGE_SECONDS = 3.0
 MIN_LANGUAGE_SHARE = 0.05
@@ -39,14 +54,12 @@ MIN_LANGUAGE_SHARE = 0.05
 # German heard as Yiddish at 0.5 beside confident German) is a confusion, not a new language.
 NEW_LANGUAGE_CONFIDENCE = 0.7
 T = TypeVar("T")
-# Whisper codes outside our 99 that belong to one of them.
-_WHISPER_ALIASES = {"yue": "zh"}
 
 
 @dataclass(frozen=True)
 class Guess:
     span: Span
-    scores: dict[str, float]  # Whisper code → probability, only our 99 languages
+    scores: dict[str, float]  # language code → probability, only our 99 languages
     speech_s: float | None = None  # the speech heard, when less than the span (pauses left out)
 
     @property
@@ -61,10 +74,10 @@ class Guess:
 
 @dataclass(frozen=True)
 class LanguagePlan:
-    """The language (Whisper code) of every speech region, and the ranking behind it."""
+    """The language (ISO-639-2/B) of every speech region, and the ranking behind it."""
 
     regions: list[tuple[Span, str]]
-    ranking: list[tuple[str, float]]  # Whisper code, speech seconds × confidence; largest first
+    ranking: list[tuple[str, float]]  # language code, speech seconds × confidence; largest first
     per_region: bool  # True when each stretch was identified on its own (code-switching)
 
     def windows(self) -> list[tuple[Span, str]]:
@@ -79,7 +92,7 @@ class LanguagePlan:
         return windows
 
     def spoken(self) -> list[str]:
-        """Whisper codes by speech time, largest first."""
+        """Language codes by speech time, largest first."""
         seconds: dict[str, float] = defaultdict(float)
         for span, code in self.regions:
             seconds[code] += span.seconds
@@ -93,7 +106,7 @@ class LanguagePlan:
         weight = dict(self.ranking)
         return [
             {
-                "language": languages.from_whisper(code).code,  # type: ignore[union-attr]
+                "language": code,
                 "speech_seconds": round(seconds[code], 1),
                 "confidence": round(min(1.0, weight.get(code, 0.0) / seconds[code]), 3) if seconds[code] else 0.0,
             }
@@ -124,23 +137,60 @@ def speech_samples(regions: list[Span], limit_s: float = WINDOW_LIMIT_S) -> list
 
 
 def identify(engine: SpeechEngine, samples: np.ndarray, spans: list[Span]) -> list[Guess]:
-    return identify_groups(engine, samples, [[span] for span in spans])
+    """A guess per stretch of speech, each heard alone."""
+    detected = engine.detect_languages(samples, [(span.start_s, span.end_s) for span in spans])
+    return [Guess(span, scores) for span, scores in zip(spans, detected, strict=True)]
 
 
-def identify_groups(engine: SpeechEngine, samples: np.ndarray, groups: list[list[Span]]) -> list[Guess]:
-    """A guess per group of regions, heard together without the pauses between them."""
-    clips = [np.concatenate([samples[span.start : span.end] for span in group]) for group in groups]
+def sample(regions: list[Span]) -> list[tuple[Span, list[Span]]]:
+    """The stretches language ID first looks at: (the stretch, the regions heard in it).
+
+    Up to MAX_WINDOWS samples of packed speech spread over the file; each is replaced by the
+    transcription window that overlaps it with the most speech, when that window holds at
+    least WINDOW_SPEECH_SHARE of the sample's speech or WINDOW_SPEECH_S of speech (a window's
+    pauses are kept short, so it sounds nearly the same).
+    """
+    windows = [(window, _inside(window, regions)) for window in group_into_windows(regions)]
+    samples = []
+    for group in spread(speech_samples(regions)):
+        stretch = Span(group[0].start, group[-1].end)
+        overlapping = [(window, inside) for window, inside in windows if _overlap(window, stretch)]
+        best = max(overlapping, key=lambda pair: _speech_s(pair[1]), default=None)
+        wanted = min(WINDOW_SPEECH_SHARE * _speech_s(group), WINDOW_SPEECH_S)
+        samples.append(best if best is not None and _speech_s(best[1]) >= wanted else (stretch, group))
+    unique = {stretch: inside for stretch, inside in samples}  # two samples may pick the same window
+    return list(unique.items())
+
+
+def identify_samples(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> list[Guess]:
+    """A guess per sample (see `sample`), its regions heard together as transcription hears a window."""
+    chosen = sample(regions)
+    windows = set(group_into_windows(regions))
+    pieces = [
+        heard_audio(samples, [stretch], regions)[0]
+        if stretch in windows
+        else np.concatenate([samples[r.start : r.end] for r in inside])
+        for stretch, inside in chosen
+    ]
+    ends = np.cumsum([len(piece) for piece in pieces])
+    clips = [((end - len(piece)) / SAMPLE_RATE, end / SAMPLE_RATE) for piece, end in zip(pieces, ends, strict=True)]
+    detected = engine.detect_languages(np.concatenate(pieces), clips)
     guesses = []
-    for group, detected in zip(groups, engine.detect_languages(clips), strict=True):
-        scores: dict[str, float] = defaultdict(float)
-        for code, probability in detected.items():
-            code = _WHISPER_ALIASES.get(code, code)
-            if languages.from_whisper(code) is not None:
-                scores[code] += probability
-        span = Span(group[0].start, group[-1].end)
-        speech_s = sum(region.seconds for region in group)
-        guesses.append(Guess(span, dict(scores), None if len(group) == 1 else min(speech_s, span.seconds)))
+    for (stretch, inside), scores in zip(chosen, detected, strict=True):
+        guesses.append(Guess(stretch, scores, min(_speech_s(inside), stretch.seconds)))
     return guesses
+
+
+def _inside(window: Span, regions: list[Span]) -> list[Span]:
+    return [region for region in regions if region.start >= window.start and region.end <= window.end] or [window]
+
+
+def _overlap(first: Span, second: Span) -> bool:
+    return first.start < second.end and second.start < first.end
+
+
+def _speech_s(regions: list[Span]) -> float:
+    return sum(region.seconds for region in regions)
 
 
 def rank(guesses: list[Guess]) -> list[tuple[str, float]]:
@@ -166,7 +216,7 @@ def assign(guesses: list[Guess]) -> list[str]:
     clearest: dict[str, float] = defaultdict(float)
     for guess in guesses:
         code, probability = guess.best
-        if probability >= MIN_CONFIDENCE and guess.span.seconds >= MIN_SECONDS:
+        if _is_sure(guess):
             sure_seconds[code] += guess.span.seconds
             clearest[code] = max(clearest[code], probability)
     present = {
@@ -176,36 +226,46 @@ def assign(guesses: list[Guess]) -> list[str]:
     }  # fmt: skip
     sure: list[str | None] = []
     for guess in guesses:
-        code, probability = guess.best
-        keep = code in present and probability >= MIN_CONFIDENCE and guess.span.seconds >= MIN_SECONDS
-        sure.append(code if keep else None)
-    fallback = next((code for code, _weight in ranking if code in present), ranking[0][0] if ranking else "en")
+        code, _probability = guess.best
+        sure.append(code if code in present and _is_sure(guess) else None)
+    fallback = next((code for code, _weight in ranking if code in present), ranking[0][0] if ranking else "eng")
     assigned: list[str] = []
     for index, code in enumerate(sure):
         assigned.append(code or _borrow(guesses, sure, assigned, index) or fallback)
     return assigned
 
 
+def _is_sure(guess: Guess) -> bool:
+    """Whether a stretch's own guess is trusted (see MIN_CONFIDENCE, SURE_SECONDS)."""
+    _code, probability = guess.best
+    if guess.span.seconds < MIN_SECONDS:
+        return False
+    return probability >= (NEW_LANGUAGE_CONFIDENCE if guess.span.seconds < SURE_SECONDS else MIN_CONFIDENCE)
+
+
 def _borrow(guesses: list[Guess], sure: list[str | None], assigned: list[str], index: int) -> str | None:
-    """The language an unsure stretch takes from its neighbours. Between two languages: the
-    one its own scores favour, else the one spoken closer in time (a short "Guten Abend" right
-    before German is German, not the English a second earlier)."""
+    """The language an unsure stretch takes from its neighbours. Between two languages: a
+    short stretch joins the one it runs into, clearly closer in time (a speaker changes language
+    at a pause: "Guten Morgen." right before German is German, not the English a second
+    earlier); otherwise the one its own scores favour, else the closer one."""
     previous = assigned[-1] if assigned else None
     after = next((later for later in range(index + 1, len(sure)) if sure[later] is not None), None)
     following = sure[after] if after is not None else None
     if previous is None or following is None or previous == following:
         return previous or following
     scores, span = guesses[index].scores, guesses[index].span
-    if scores.get(previous, 0.0) != scores.get(following, 0.0):
-        return max((previous, following), key=lambda code: scores.get(code, 0.0))
     gap_before = span.start - guesses[index - 1].span.end
     gap_after = guesses[after].span.start - span.end  # type: ignore[index]
+    if span.seconds < SURE_SECONDS and min(gap_before, gap_after) < CLEARLY_CLOSER * max(gap_before, gap_after):
+        return previous if gap_before < gap_after else following
+    if scores.get(previous, 0.0) != scores.get(following, 0.0):
+        return max((previous, following), key=lambda code: scores.get(code, 0.0))
     return previous if gap_before <= gap_after else following
 
 
 def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> LanguagePlan:
     """Identify the language(s) of `regions` (speech found by the VAD)."""
-    sampled = identify_groups(engine, samples, spread(speech_samples(regions)))
+    sampled = identify_samples(engine, samples, regions)
     if is_monolingual(sampled):
         code = sampled[0].best[0]
         return LanguagePlan([(span, code) for span in regions], rank(sampled), per_region=False)
@@ -217,7 +277,7 @@ def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> Lang
     return LanguagePlan(list(zip(regions, assign(guesses), strict=True)), rank(guesses), per_region=True)
 
 
-def fixed(regions: list[Span], whisper_code: str) -> LanguagePlan:
+def fixed(regions: list[Span], code: str) -> LanguagePlan:
     """All speech in the language the client named (no detection)."""
     seconds = sum(span.seconds for span in regions)
-    return LanguagePlan([(span, whisper_code) for span in regions], [(whisper_code, seconds)], per_region=False)
+    return LanguagePlan([(span, code) for span in regions], [(code, seconds)], per_region=False)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .. import languages
 from ..cues import Cue
 from ..engines import get_engine
 from . import audio, fetch, language, script, speech, subtitles, transcribe, translate
@@ -62,8 +61,11 @@ class Outcome:
 
 
 def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
-    if job.audio_language:
-        translate.plan(job.audio_language, job.subtitles_language)  # refuse an unsupported pair early
+    # How to write subtitles from each spoken language; a language the client named is planned
+    # now, so that an unsupported pair is refused before the download.
+    plans = (
+        {job.audio_language: translate.plan(job.audio_language, job.subtitles_language)} if job.audio_language else {}
+    )
 
     if job.local_file is None:
         report(STAGE_START["download"], "download")
@@ -93,15 +95,17 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
     engine = get_engine()
     report(STAGE_START["language"], "language")
     if job.audio_language:
-        spoken_plan = language.fixed(regions, languages.get(job.audio_language).whisper_code)
+        spoken_plan = language.fixed(regions, job.audio_language)
     else:
         spoken_plan = language.plan(engine, samples, regions)
-    spoken = [_b_code(code) for code in spoken_plan.spoken()]
+    spoken = spoken_plan.spoken()
     if job.detect_only:
         return Outcome(
             [], spoken, speech_detected=True, duration_ms=duration_ms, language_detection=spoken_plan.report()
         )
-    plans = {code: translate.plan(_b_code(code), job.subtitles_language) for code in spoken_plan.spoken()}
+    for code in spoken:
+        if code not in plans:
+            plans[code] = translate.plan(code, job.subtitles_language)
 
     report(STAGE_START["transcription"], "transcription")
     windows = spoken_plan.windows()
@@ -122,7 +126,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
             engine,
             samples,
             own,
-            whisper_language=code,
+            language=code,
             text_language=plan.whisper_output,
             task=plan.whisper_task,
             on_progress=on_progress,
@@ -156,9 +160,3 @@ def _setting(name: str, default: str) -> str:
     from django.conf import settings
 
     return getattr(settings, name, default)
-
-
-def _b_code(whisper_code: str) -> str:
-    language = languages.from_whisper(whisper_code)
-    assert language is not None, whisper_code  # language.py keeps to our 99
-    return language.code

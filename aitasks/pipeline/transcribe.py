@@ -25,11 +25,21 @@ class TimedWord:
     language: str  # ISO-639-2/B of the text as written (the target language when translated)
 
 
+def heard_audio(samples: np.ndarray, windows: list[Span], regions: list[Span] | None) -> list[np.ndarray]:
+    """Each window's audio as `transcribe` gives it to the engine (language ID hears the same,
+    so that the engine can reuse its encoding)."""
+    timeline = Timeline.of(windows, regions)
+    return [
+        np.concatenate([samples[start : start + length] for _joined, start, length in timeline.pieces[first:after]])
+        for first, after in timeline.windows
+    ]
+
+
 def transcribe(
     engine: SpeechEngine,
     samples: np.ndarray,
     windows: list[Span],
-    whisper_language: str,
+    language: str,
     text_language: str,
     task: str = "transcribe",
     on_progress: Callable[[float], None] | None = None,
@@ -37,7 +47,8 @@ def transcribe(
     prompt: str = "",
     temperature: float = 0.0,
 ) -> list[TimedWord]:
-    """All words spoken in `windows`; `on_progress` gets the fraction of speech time done.
+    """All words spoken in `windows` in `language` (ISO-639-2/B; the text is in `text_language`);
+    `on_progress` gets the fraction of speech time done.
 
     With the speech `regions` inside the windows, the model hears each window's speech without
     the pauses between regions (as faster-whisper's own VAD mode does): a window of several
@@ -52,7 +63,7 @@ def transcribe(
     total_ms = max(1.0, clips[-1][1] * 1000)
     words: list[TimedWord] = []
     spaced = text_language not in UNSPACED_LANGUAGES
-    for segment in engine.transcribe(joined, clips, whisper_language, task, prompt=prompt, temperature=temperature):
+    for segment in engine.transcribe(joined, clips, language, task, prompt=prompt, temperature=temperature):
         for index, word in enumerate(segment.words):
             text = word.text
             if index == 0 and spaced and not text[:1].isspace():
