@@ -11,6 +11,7 @@ from aitasks.engines.safeguards import (
     collapse_repeats,
     compression_ratio,
     has_loop,
+    invented_by_the_fallback,
     is_phantom,
     judge,
     repeated_runs,
@@ -93,6 +94,31 @@ def test_a_phantom_is_dropped_only_where_whisper_hears_no_speech() -> None:
     assert sounds_unlike_speech(0.05, [0.31, 0.42])
     assert sounds_unlike_speech(0.45, [0.9, 0.95])
     assert not sounds_unlike_speech(0.02, [0.97, 0.99])
+
+
+# Recorded on 8 s of synthetic applause (tests/media.py, seed 3) given to the model whole: the
+# batched decoder's "I don't know what that is." (log-prob -1.50, no-speech 0.55) was decoded
+# again, and Whisper's sequential decoder wrote one sentence twice, at temperature 0.
+CLAPS_SENTENCE = " I don't know what you're going to do, but I'm going to have to do it."
+CLAPS_FIRST = [0.06, 0.54, 0.32, 0.15, 0.3, 0.09, 0.94, 0.43, 0.45, 0.26, 0.24, 0.97, 0.06, 0.69, 0.08, 0.22]
+CLAPS_AGAIN = [0.24, 0.56, 0.49, 0.43, 0.82, 0.78, 0.99, 0.91, 0.58, 0.65, 0.73, 0.99, 0.62, 0.98, 0.74, 0.92]
+
+
+def test_the_fallbacks_sentence_on_claps_is_taken_for_invented_text() -> None:
+    # Just probable enough for Whisper's rule (-0.98), but its words are guesses.
+    assert invented_by_the_fallback(CLAPS_SENTENCE, -0.98, CLAPS_FIRST, previous_text="")
+    # Surer words the second time, but the same sentence again over the same claps.
+    assert invented_by_the_fallback(CLAPS_SENTENCE, -0.98, CLAPS_AGAIN, previous_text=CLAPS_SENTENCE)
+    # Improbable at every temperature.
+    assert invented_by_the_fallback(" Thanks.", -1.4, [0.9], previous_text="")
+
+
+def test_speech_the_fallback_heard_is_kept() -> None:
+    # A slow speaker's sentence, decoded again after its loop: sure words, a new sentence.
+    words = [0.91, 0.88, 0.95, 0.72, 0.99, 0.84]
+    assert not invented_by_the_fallback(" And so we went on to the next one.", -0.31, words, previous_text=" Or, or.")
+    # Unsure but not guessed: noisy speech keeps its words.
+    assert not invented_by_the_fallback(" The meeting starts at nine.", -0.8, [0.5, 0.45, 0.6, 0.41], "")
 
 
 def test_stretches_without_words_are_found_at_the_end_and_in_the_middle() -> None:

@@ -39,6 +39,8 @@ PHANTOM_WORD_PROBABILITY = 0.6
 UNHEARD_S = 2.5
 UNHEARD_ROUNDS = 2
 PHANTOM_NO_SPEECH = 0.2
+# Below this mean word probability the words of a text Whisper found improbable are guesses.
+GUESSED_WORD_PROBABILITY = 0.4
 
 T = TypeVar("T")
 
@@ -216,7 +218,23 @@ def _split_sentences(text: str) -> list[str]:
     return pieces
 
 
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
 def sounds_unlike_speech(no_speech_prob: float, word_probabilities: Sequence[float]) -> bool:
     """Whisper's signals that the audio under a text is not speech."""
-    mean = sum(word_probabilities) / len(word_probabilities) if word_probabilities else 0.0
-    return no_speech_prob >= PHANTOM_NO_SPEECH or mean < PHANTOM_WORD_PROBABILITY
+    return no_speech_prob >= PHANTOM_NO_SPEECH or _mean(word_probabilities) < PHANTOM_WORD_PROBABILITY
+
+
+def invented_by_the_fallback(
+    text: str, avg_logprob: float, word_probabilities: Sequence[float], previous_text: str
+) -> bool:
+    """Whether a text the careful decoder wrote, for a window already found improbable and over
+    audio that sounds unlike speech, is invented rather than heard: improbable even now, words
+    that are mostly guesses, or the sentence before it written again word for word (Whisper's
+    sentence loop on claps, noise and music)."""
+    if avg_logprob < LOG_PROB_THRESHOLD or _mean(word_probabilities) < GUESSED_WORD_PROBABILITY:
+        return True
+    sentence = _normalize_phrase(text)
+    return bool(sentence) and sentence == _normalize_phrase(previous_text)

@@ -245,19 +245,22 @@ class FasterWhisperEngine:
                 text[:80],
             )
             decoded = self._sequential(samples, clip, options)
+        previous_text = ""
         for segment in decoded:
             kept = [word for word in (segment.words or ()) if word.word.strip()]
-            unlike_speech = safeguards.sounds_unlike_speech(segment.no_speech_prob, [w.probability for w in kept])
-            if unlike_speech and safeguards.is_phantom(segment.text):
-                logger.info("phantom text dropped at %.1f s: %r", segment.start, segment.text)
+            probabilities = [w.probability for w in kept]
+            unlike_speech = safeguards.sounds_unlike_speech(segment.no_speech_prob, probabilities)
+            text, before = segment.text, previous_text
+            previous_text = text
+            if unlike_speech and safeguards.is_phantom(text):
+                logger.info("phantom text dropped at %.1f s: %r", segment.start, text)
                 continue
             if (
                 unlike_speech
                 and verdict is safeguards.Verdict.DECODE_AGAIN
-                and segment.avg_logprob < safeguards.LOG_PROB_THRESHOLD
+                and safeguards.invented_by_the_fallback(text, segment.avg_logprob, probabilities, before)
             ):
-                # Improbable at every temperature, and not heard as speech: invented.
-                logger.info("improbable text dropped at %.1f s: %r", segment.start, segment.text)
+                logger.info("invented text dropped at %.1f s: %r", segment.start, text)
                 continue
             if not kept:
                 continue
