@@ -29,6 +29,8 @@ from tests import media  # noqa: E402
 ENGLISH_TEXT = (
     "The quick brown fox jumps over the lazy dog. Subtitles make every video accessible to everyone, everywhere."
 )
+# The words of ENGLISH_TEXT that carry its meaning: a test asserts that most were heard.
+ENGLISH_KEY_WORDS = "quick brown fox jumps over lazy dog subtitles make every video accessible everyone everywhere"
 
 ENGLISH_BEFORE = "Good morning everyone. Today we talk about the weather in Berlin and the trains."
 GERMAN_MIDDLE = "Guten Morgen. Heute sprechen wir über das Wetter in Berlin und über die Züge der Bahn."

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests import test_service
+from tests.conftest import ENGLISH_KEY_WORDS
 from tests.heard import assert_heard
 from tests.test_service import Service, set_up
 
@@ -168,7 +169,7 @@ def check_every_task_ended_once(faults: Faults, expected: dict[str, str], timeou
         else:
             assert status == "SUCCESS", (error, faults.service.log("worker"))
             text = " ".join(" ".join(cue["lines"]) for cue in result["cues"])
-            assert_heard(text, "quick brown fox jumps over lazy dog")
+            assert_heard(text, ENGLISH_KEY_WORDS)
     return rows
 
 

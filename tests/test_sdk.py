@@ -8,7 +8,7 @@ from gcore import Gcore
 
 from aitasks.models import Status, Task
 from aitasks.worker import process_task
-from tests.conftest import make_task
+from tests.conftest import ENGLISH_KEY_WORDS, make_task
 from tests.heard import assert_heard
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -41,7 +41,7 @@ def test_the_sdk_creates_a_task_and_reads_the_transcript(client: Gcore, media_se
     assert done.processing_time.total_time_sec > 0
     assert done.result.speech_detected is True
     assert done.result.languages == ["eng"]
-    assert_heard(done.result.concatenated_text, "quick brown fox jumps over lazy dog")
+    assert_heard(done.result.concatenated_text, ENGLISH_KEY_WORDS)
     assert done.result.vtt_content.startswith("WEBVTT")
     assert done.result.subtitles[0].start_time.startswith("00:00:0")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ENGLISH_TEXT
+from tests.conftest import ENGLISH_KEY_WORDS, ENGLISH_TEXT
 from tests.heard import assert_heard
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -150,7 +150,7 @@ def exercise(service: Service, media_server: object) -> None:
         assert statuses[0] in ("RECEIVED", "PENDING", "STARTED")
         progress = [value for _status, value in task["seen"]]
         assert progress == sorted(progress)
-        assert_heard(task["result"]["concatenated_text"], "quick brown fox jumps over lazy dog")
+        assert_heard(task["result"]["concatenated_text"], ENGLISH_KEY_WORDS)
         assert task["result"]["languages"] == ["eng"]
         assert len(task["result"]["concatenated_text"]) > len(ENGLISH_TEXT) * 0.8
         failed = wait_until_final(client, failing.json()["task_id"])
@@ -239,7 +239,7 @@ def test_a_task_survives_its_worker_being_killed(tmp_path: Path, media_server: o
         service.start_worker()
         task = wait_until_final(client, created["task_id"])
         assert task["status"] == "SUCCESS", (task, service.log("worker"))
-        assert_heard(task["result"]["concatenated_text"], "quick brown fox jumps over lazy dog")
+        assert_heard(task["result"]["concatenated_text"], ENGLISH_KEY_WORDS)
         assert task["result"]["vttContent"].count(" --> ") == len(task["result"]["subtitles"]) >= 1
 
     with sqlite3.connect(database) as db:

@@ -12,7 +12,7 @@ from gcore import Gcore
 
 from aitasks import hosted_videos
 from aitasks.models import Status, Subtitle, Task, Video, VideoStatus
-from tests.conftest import api_client, make_video, run_queued_tasks
+from tests.conftest import ENGLISH_KEY_WORDS, api_client, make_video, run_queued_tasks
 from tests.heard import assert_heard
 
 VTT = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:03.500\nHello there\n\n"
@@ -75,7 +75,7 @@ def test_the_sdk_uploads_by_url_and_gets_ai_subtitles_attached(
     subtitles = client.streaming.videos.subtitles.list(video.id)
     assert [(s.language, s.name) for s in subtitles] == [("eng", "English (AI)")]
     assert subtitles[0].vtt.startswith("WEBVTT")
-    assert_heard(subtitles[0].vtt, "quick brown fox jumps over lazy dog")  # the real model's words, attached
+    assert_heard(subtitles[0].vtt, ENGLISH_KEY_WORDS)  # the real model's words, attached
 
     listed = client.streaming.videos.list(page=1, per_page=10)
     assert [item.id for item in listed] == [video.id]
@@ -250,7 +250,7 @@ def test_auto_transcription_on_upload_attaches_real_subtitles(api: Client, media
     subtitles = api.get(f"/streaming/videos/{video_id}/subtitles").json()
     assert [(s["language"], s["name"]) for s in subtitles] == [("eng", "English (AI)")]
     assert subtitles[0]["vtt"].startswith("WEBVTT\n\n1\n")
-    assert_heard(subtitles[0]["vtt"], "quick brown fox jumps over lazy dog")
+    assert_heard(subtitles[0]["vtt"], ENGLISH_KEY_WORDS)
     task = Task.objects.get(video_id=video_id)
     assert (task.status, task.client_entity_data) == (Status.SUCCESS, str(video_id))
 
