@@ -15,6 +15,10 @@ class AitasksConfig(AppConfig):
 
         post_spawn.connect(_recover_when_a_worker_starts, dispatch_uid="aitasks-recover-on-spawn")
         post_spawn.connect(_warm_up_when_a_worker_starts, dispatch_uid="aitasks-warm-up-on-spawn")
+        from . import webhooks
+        from .models.tasks import task_ended
+
+        task_ended.connect(webhooks.record_deliveries, dispatch_uid="aitasks-webhook-deliveries")
         from .engines.moderation import backends
 
         backends()  # a malformed AITASKS_MODERATION_BACKENDS fails at start, not on a request

@@ -57,6 +57,11 @@ def task_finished(task: Task) -> list[Delivery]:
     return deliveries
 
 
+def record_deliveries(sender: object, task: Task, **kwargs: object) -> None:
+    """Receiver of `models.tasks.task_ended` (connected in aitasks.apps)."""
+    task_finished(task)
+
+
 def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
     key = base64.b64decode(secret.removeprefix("whsec_"))
     digest = hmac.new(key, f"{message_id}.{timestamp}.".encode() + body, hashlib.sha256).digest()

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Now
+from django.dispatch import Signal
 from django.utils import timezone
 
 from ..cues import Cue, format_timestamp, full_text, render_vtt
@@ -356,12 +357,14 @@ class Task(models.Model):
         return self.transition(Status.REVOKED, stage="", completed_at=Coalesce(F("completed_at"), Now()))
 
 
-def _finished(task: Task) -> None:
-    """In the transaction that ended the task: record its webhook deliveries, so that a worker
-    dying right after the status change cannot lose them."""
-    from .. import webhooks
+# Sent with `task` inside the transaction that ends it (SUCCESS, FAILURE, REVOKED): what must be
+# recorded together with the end listens here (the webhooks record their deliveries, so that a
+# worker dying right after the status change cannot lose them; aitasks.apps connects them).
+task_ended = Signal()
 
-    webhooks.task_finished(task)
+
+def _finished(task: Task) -> None:
+    task_ended.send(sender=Task, task=task)
 
 
 def _iso(moment: datetime | None) -> str | None:
