@@ -20,8 +20,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .tasks import _iso
-
 # Retries: 30 s, 1, 2, 4 ... minutes, at most an hour apart, for a day.
 FIRST_RETRY_S = 30
 MAX_RETRY_S = 3600
@@ -130,15 +128,3 @@ class Delivery(models.Model):
         Delivery.objects.filter(pk=self.pk, state=DeliveryState.SENDING, attempts=self.attempts).update(**fields)
         self.refresh_from_db()
         return DeliveryState(self.state)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": str(self.id),
-            "event": self.event,
-            "state": self.state,
-            "attempts": self.attempts,
-            "last_status_code": self.last_status_code,
-            "last_error": self.last_error,
-            "created_at": _iso(self.created_at),
-            "delivered_at": _iso(self.delivered_at),
-        }
