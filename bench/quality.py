@@ -210,17 +210,20 @@ def cue_sync(cues: list, words: list) -> dict[str, int]:
     return worst
 
 
-def run_one(server: object, folder: Path, name: str, samples: np.ndarray) -> tuple[object, float]:
+def run_one(server: object, folder: Path, name: str, samples: np.ndarray) -> tuple[object, float, np.ndarray]:
+    """The pipeline on `samples` muxed into an MP4 and served over HTTP; also the samples it
+    decodes from that MP4, which plain faster-whisper then hears too (the very same input)."""
     from aitasks.pipeline.runner import Job, run_pipeline
 
     clip = name.replace("/", "_") + ".mp4"
     mux(samples, folder / clip)
+    heard = decode(folder / clip)
     with tempfile.TemporaryDirectory(prefix="aitasks-quality-") as workdir:
         started = time.perf_counter()
         outcome = run_pipeline(Job(url=server.url(clip), workdir=Path(workdir)), lambda percent, stage: None)
         elapsed = time.perf_counter() - started
     (folder / clip).unlink()
-    return outcome, elapsed
+    return outcome, elapsed, heard
 
 
 def percent(value: float | None) -> str:
@@ -265,7 +268,7 @@ def main() -> None:
                 print(f"skipped {row['file']}: {row['duration_s']} s > --max-seconds {args.max_seconds:.0f}")
                 continue
             samples = decode(path)
-            outcome, elapsed = run_one(server, folder, row["file"], samples)
+            outcome, elapsed, samples = run_one(server, folder, row["file"], samples)
             iso = row["language"].split("+")
             speech = iso[0] != "none"
             scored = row["reference_kind"] in ("human", "test-expected") or row["file"] == CODE_SWITCHING
@@ -314,7 +317,7 @@ def main() -> None:
         for name, samples in no_speech_clips().items():
             if not matches(name, args.only):
                 continue
-            outcome, elapsed = run_one(server, folder, name, samples)
+            outcome, elapsed, samples = run_one(server, folder, name, samples)
             plain_result = dict(plain.run(name, samples)) if args.plain_on_non_speech else {}
             silent.append(
                 Result(
