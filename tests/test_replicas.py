@@ -23,13 +23,64 @@ def test_a_batch_is_cut_into_nearly_equal_runs_in_order() -> None:
 
 
 def test_replicas_and_threads_share_the_cores() -> None:
-    assert plan_threads(cores=2, workers=0, threads=0) == (2, 2)
-    assert plan_threads(cores=4, workers=0, threads=0) == (4, 2)
-    assert plan_threads(cores=16, workers=0, threads=0) == (4, 8)
-    assert plan_threads(cores=1, workers=0, threads=0) == (1, 1)
-    assert plan_threads(cores=8, workers=1, threads=0) == (1, 8)  # the old default: one replica, all cores
-    assert plan_threads(cores=8, workers=0, threads=3) == (4, 3)
-    assert plan_threads(cores=2, workers=2, threads=1) == (2, 1)
+    # (replicas, threads each, solo threads): never more threads than cores in a batch, and a
+    # window alone on all the cores (up to 8) when the replicas' threads do not cover them.
+    assert plan_threads(cores=2, workers=0, threads=0) == (2, 1, 2)
+    assert plan_threads(cores=4, workers=0, threads=0) == (4, 1, 4)
+    assert plan_threads(cores=16, workers=0, threads=0) == (4, 4, 8)
+    assert plan_threads(cores=1, workers=0, threads=0) == (1, 1, 0)
+    assert plan_threads(cores=8, workers=1, threads=0) == (1, 8, 0)  # the old default: one replica, all cores
+    assert plan_threads(cores=8, workers=0, threads=3) == (4, 3, 8)
+    assert plan_threads(cores=2, workers=2, threads=2) == (2, 2, 0)  # the replicas already cover the cores
+
+
+class Recorder:
+    """Stands in for a CTranslate2 model: records which rows each call got, answers per row."""
+
+    def __init__(self, name: str, calls: list[tuple[str, str, list[int]]]) -> None:
+        self.name, self.calls = name, calls
+
+    def _rows(self, features: object) -> list[int]:
+        return [int(row[0, 0]) for row in np.asarray(features)]
+
+    def encode(self, features: object, to_cpu: bool = False) -> object:
+        import ctranslate2
+
+        rows = self._rows(features)
+        self.calls.append((self.name, "encode", rows))
+        return ctranslate2.StorageView.from_array(np.asarray(features) * 10)
+
+    def generate(self, features: object, prompts: list[object], **options: object) -> list[str]:
+        rows = self._rows(features)
+        self.calls.append((self.name, "generate", rows))
+        return [f"{self.name}:{row}" for row in rows]
+
+
+def test_a_window_alone_and_the_encoder_rows_left_over_go_to_the_solo_model() -> None:
+    import ctranslate2
+
+    calls: list[tuple[str, str, list[int]]] = []
+    split = SplitBatches(Recorder("replica", calls), 2, solo=Recorder("solo", calls))
+
+    def batch(size: int) -> object:
+        return ctranslate2.StorageView.from_array(
+            np.arange(size, dtype=np.float32)[:, None, None] * np.ones((1, 2, 3), np.float32)
+        )
+
+    encoded = np.asarray(split.encode(batch(5)))
+    assert [int(row[0, 0]) for row in encoded] == [0, 10, 20, 30, 40]  # in batch order
+    assert sorted(calls) == [("replica", "encode", [0, 1]), ("replica", "encode", [2, 3]), ("solo", "encode", [4])]
+    calls.clear()
+    # The decoder's cost per window falls with the batch: its rows stay with the replicas.
+    assert split.generate(batch(5), [[1]] * 5) == ["replica:0", "replica:1", "replica:2", "replica:3", "replica:4"]
+    assert sorted(calls) == [("replica", "generate", [0, 1, 2]), ("replica", "generate", [3, 4])]
+    calls.clear()
+    split.encode(batch(1))
+    assert split.generate(batch(1), [[1]]) == ["solo:0"]
+    assert calls == [("solo", "encode", [0]), ("solo", "generate", [0])]
+    calls.clear()
+    split.encode(batch(4))  # nothing left over
+    assert sorted(calls) == [("replica", "encode", [0, 1]), ("replica", "encode", [2, 3])]
 
 
 def engine_with(replicas: int) -> FasterWhisperEngine:
@@ -44,6 +95,7 @@ def test_two_replicas_identify_languages_as_one_does() -> None:
     clips = [media.speak(ENGLISH_TEXT), media.speak(SPANISH_TEXT, voice="es", speed=140), media.tone(2.0)]
     one, two = engine_with(1), engine_with(2)
     assert isinstance(two._whisper.model.inner, SplitBatches) and two._whisper.model.num_workers == 2
+    assert (two._whisper.model.inner._solo is not None) == ((os.cpu_count() or 1) > 1)  # a window alone: all cores
     samples = np.concatenate(clips)
     ends = np.cumsum([len(clip) for clip in clips]) / media.RATE
     spans = [(end - len(clip) / media.RATE, end) for clip, end in zip(clips, ends, strict=True)]
@@ -74,7 +126,7 @@ def test_worker_processes_share_the_cores_among_their_replicas(settings: object)
     settings.AITASKS_WHISPER_CPU_WORKERS = settings.AITASKS_WHISPER_CPU_THREADS = 0
     engine = FasterWhisperEngine.from_settings()  # not loaded: only its plan
     cores = max(1, (os.cpu_count() or 1) // 2)
-    assert (engine.cpu_workers, engine.cpu_threads) == plan_threads(cores, 0, 0)
+    assert (engine.cpu_workers, engine.cpu_threads, engine.solo_threads) == plan_threads(cores, 0, 0)
     settings.AITASKS_WHISPER_CPU_WORKERS, settings.AITASKS_WHISPER_CPU_THREADS = 1, 3
     engine = FasterWhisperEngine.from_settings()
     assert (engine.cpu_workers, engine.cpu_threads) == (1, 3)  # named settings win

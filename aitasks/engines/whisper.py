@@ -47,7 +47,7 @@ class FasterWhisperEngine:
         compute_type: str = "int8",
         cpu_threads: int = 0,
         cpu_workers: int = 0,
-        batch_size: int = 8,
+        batch_size: int = 16,
         beam_size: int = 5,
         cores: int = 0,
     ) -> None:
@@ -59,7 +59,7 @@ class FasterWhisperEngine:
         # `cores` this process may use, all by default; see replicas.plan_threads); each replica
         # decodes its own windows of a batch.
         cores = cores or os.cpu_count() or 1
-        self.cpu_workers, self.cpu_threads = plan_threads(cores, cpu_workers, cpu_threads)
+        self.cpu_workers, self.cpu_threads, self.solo_threads = plan_threads(cores, cpu_workers, cpu_threads)
         self.batch_size = batch_size
         self.beam_size = beam_size
         self._whisper: Any = None
@@ -98,7 +98,8 @@ class FasterWhisperEngine:
             self._whisper = self._open(directory, device, compute_type)
         self.device, self.compute_type = device, compute_type
         if device == "cpu" and self.cpu_workers > 1:
-            self._whisper.model = SplitBatches(self._whisper.model, self.cpu_workers)
+            solo = self._solo(directory, compute_type) if self.solo_threads else None
+            self._whisper.model = SplitBatches(self._whisper.model, self.cpu_workers, solo)
         if device == "cpu":
             # Language ID's windows are transcription's windows: encoded once (kept_encodings.py).
             # On a GPU the encoder is cheap and its outputs live in GPU memory: not kept.
@@ -121,6 +122,17 @@ class FasterWhisperEngine:
             )
         except (RuntimeError, ValueError) as error:
             raise EngineError(f"cannot load model {directory} on {device}/{compute_type}: {error}") from None
+
+    def _solo(self, directory: Path, compute_type: str) -> Any:
+        """The model for a window decoded alone, on `solo_threads` cores (see replicas.py)."""
+        import ctranslate2
+
+        try:
+            return ctranslate2.models.Whisper(
+                str(directory), device="cpu", compute_type=compute_type, intra_threads=self.solo_threads
+            )
+        except (RuntimeError, ValueError) as error:
+            raise EngineError(f"cannot load model {directory} on cpu/{compute_type}: {error}") from None
 
     @property
     def is_multilingual(self) -> bool:
