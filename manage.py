@@ -6,6 +6,10 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["qcluster"]:  # the worker: glibc's malloc tuned for the model (aitasks/malloc_tuning.py)
+        from aitasks.malloc_tuning import reexec_tuned
+
+        reexec_tuned(sys.argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
     from django.core.management import execute_from_command_line
 
