@@ -120,9 +120,18 @@ CONFIGURATIONS = {
         "AITASKS_WHISPER_CPU_THREADS": str(CORES),
         "AITASKS_QUEUE_POLL_S": "0.5",
         "AITASKS_WARM_UP": "false",
+        "AITASKS_WHISPER_BATCH_SIZE": "8",
+        "GLIBC_TUNABLES": "",  # glibc's own malloc settings (manage.py qcluster keeps what is set)
     },
     "procs": {"AITASKS_WORKERS": str(CORES), "AITASKS_WHISPER_CPU_WORKERS": "1", "AITASKS_WHISPER_CPU_THREADS": "1"},
     "replicas": {},  # the defaults: 1 worker process, min(cores, 4) replicas (see replicas.plan_threads)
+    # One worker process per core, each with a replica per core: a task alone still has every
+    # core, two at once share them.
+    "shared": {
+        "AITASKS_WORKERS": str(CORES),
+        "AITASKS_WHISPER_CPU_WORKERS": str(min(CORES, 4)),
+        "AITASKS_WHISPER_CPU_THREADS": "1",
+    },
 }
 
 
