@@ -1,9 +1,9 @@
 """Issues 4 and 10's quality bench: our pipeline against plain faster-whisper on real recordings.
 
 Every file of ../shared/speech/manifest.tsv (stereo originals left out for their derived
-left/right channels) is muxed into an MP4, served over HTTP from 127.0.0.1 and run through the
-whole pipeline with the language detected, as a task would be; in the same run, the same audio
-goes through plain faster-whisper with its defaults (`WhisperModel(...).transcribe(audio)`:
+left/right channels) is muxed losslessly into an MP4, served over HTTP from 127.0.0.1 and run
+through the whole pipeline with the language detected, as a task would be; in the same run, the
+very samples the pipeline decodes from that MP4 go through plain faster-whisper with its defaults (`WhisperModel(...).transcribe(audio)`:
 beam 5, temperature fallback, no VAD) on the same model. Files with a human or test-expected
 reference are scored (WER, CER for zh/ja/ko); the code-switching clip's reference is a tiny
 model's output, so its WER is shown but kept out of the means; files without a reference count
