@@ -113,6 +113,19 @@ def test_the_fallbacks_sentence_on_claps_is_taken_for_invented_text() -> None:
     assert invented_by_the_fallback(" Thanks.", -1.4, [0.9], previous_text="")
 
 
+def test_a_sentence_sampled_over_probable_non_speech_must_be_sure() -> None:
+    # 8 s of claps (no-speech 0.52, recorded): sampling at a higher temperature now and then wrote a
+    # fluent sentence that passed Whisper's own rule (log-prob above -1) with middling words.
+    words = [0.55, 0.5, 0.62, 0.48, 0.51, 0.6, 0.58]
+    sentence = " I'm not sure if I can make it."
+    assert invented_by_the_fallback(sentence, -0.9, words, "", temperature=0.6, no_speech_prob=0.52)
+    # The same at temperature 0 (the model's own first choice) or where speech is likely is kept,
+    assert not invented_by_the_fallback(sentence, -0.9, words, "", temperature=0.0, no_speech_prob=0.52)
+    assert not invented_by_the_fallback(sentence, -0.9, words, "", temperature=0.6, no_speech_prob=0.1)
+    # and so is a sampled sentence the model is sure of.
+    assert not invented_by_the_fallback(sentence, -0.3, words, "", temperature=0.6, no_speech_prob=0.52)
+
+
 def test_speech_the_fallback_heard_is_kept() -> None:
     # A slow speaker's sentence, decoded again after its loop: sure words, a new sentence.
     words = [0.91, 0.88, 0.95, 0.72, 0.99, 0.84]

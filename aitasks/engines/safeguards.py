@@ -41,6 +41,11 @@ UNHEARD_ROUNDS = 2
 PHANTOM_NO_SPEECH = 0.2
 # Below this mean word probability the words of a text Whisper found improbable are guesses.
 GUESSED_WORD_PROBABILITY = 0.4
+# Text the fallback only found by sampling (temperature > 0) over audio Whisper takes for
+# non-speech at least this probably (its own cut is 0.6) must be sure of itself: applause gave
+# fluent sentences at -0.9 now and then, a different one on each run.
+SAMPLED_NO_SPEECH = 0.5
+SAMPLED_LOG_PROB = -0.5
 
 T = TypeVar("T")
 
@@ -228,13 +233,21 @@ def sounds_unlike_speech(no_speech_prob: float, word_probabilities: Sequence[flo
 
 
 def invented_by_the_fallback(
-    text: str, avg_logprob: float, word_probabilities: Sequence[float], previous_text: str
+    text: str,
+    avg_logprob: float,
+    word_probabilities: Sequence[float],
+    previous_text: str,
+    temperature: float = 0.0,
+    no_speech_prob: float = 0.0,
 ) -> bool:
     """Whether a text the careful decoder wrote, for a window already found improbable and over
     audio that sounds unlike speech, is invented rather than heard: improbable even now, words
-    that are mostly guesses, or the sentence before it written again word for word (Whisper's
-    sentence loop on claps, noise and music)."""
+    that are mostly guesses, sampled over audio that is probably not speech without being sure,
+    or the sentence before it written again word for word (Whisper's sentence loop on claps,
+    noise and music)."""
     if avg_logprob < LOG_PROB_THRESHOLD or _mean(word_probabilities) < GUESSED_WORD_PROBABILITY:
+        return True
+    if temperature > 0 and no_speech_prob >= SAMPLED_NO_SPEECH and avg_logprob < SAMPLED_LOG_PROB:
         return True
     sentence = _normalize_phrase(text)
     return bool(sentence) and sentence == _normalize_phrase(previous_text)

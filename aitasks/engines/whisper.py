@@ -270,7 +270,14 @@ class FasterWhisperEngine:
             if (
                 unlike_speech
                 and verdict is safeguards.Verdict.DECODE_AGAIN
-                and safeguards.invented_by_the_fallback(text, segment.avg_logprob, probabilities, before)
+                and safeguards.invented_by_the_fallback(
+                    text,
+                    segment.avg_logprob,
+                    probabilities,
+                    before,
+                    temperature=getattr(segment, "temperature", 0.0) or 0.0,
+                    no_speech_prob=segment.no_speech_prob,
+                )
             ):
                 logger.info("invented text dropped at %.1f s: %r", segment.start, text)
                 continue
