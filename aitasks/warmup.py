@@ -20,11 +20,16 @@ from .pipeline.audio import SAMPLE_RATE
 logger = logging.getLogger(__name__)
 
 
+def warm_up_tone() -> np.ndarray:
+    """A second of 220 Hz at 16 kHz: not speech, so there is nothing to decode."""
+    seconds = np.arange(SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
+    return (0.1 * np.sin(2 * np.pi * 220 * seconds)).astype(np.float32)
+
+
 def warm_up() -> float:
     """Load the engine and run each of its stages once; the seconds it took."""
     started = time.monotonic()
-    seconds = np.arange(SAMPLE_RATE, dtype=np.float32) / SAMPLE_RATE
-    tone = (0.1 * np.sin(2 * np.pi * 220 * seconds)).astype(np.float32)  # not speech: nothing to decode
+    tone = warm_up_tone()
     speech.find_speech(tone)
     engine = get_engine()
     # A window alone and two at once: on the CPU they run on different model replicas

@@ -35,8 +35,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 # ../shared/speech beside the checkout, or two levels up from a worktree (../../shared/speech).
 SPEECH = (
@@ -101,9 +99,10 @@ def decode(path: Path, max_duration_s: float = 4 * 3600) -> object:
 
 
 def mux(samples: object, target: Path) -> Path:
-    """`samples` as the audio track of an MP4, losslessly (ALAC): the pipeline hears what plain
-    faster-whisper hears. AAC, the usual MP4 audio, changed words on conversational clips by up to
-    10 points of WER either way (Whisper's output shifts with inaudible differences)."""
+    """`samples` as the audio track of an MP4, losslessly (ALAC): the pipeline hears the clip as
+    plain faster-whisper does, up to 16-bit rounding. AAC, the usual MP4 audio, changed words on
+    conversational clips by up to 10 points of WER either way (Whisper's output shifts with
+    inaudible differences)."""
     from tests.media import write_mp4
 
     return write_mp4(target, [samples], audio_codec="alac")
@@ -224,14 +223,14 @@ def child_plain(audio: Path, repeat: int) -> dict[str, object]:
     from django.conf import settings
 
     from aitasks.engines.model_files import model_directory
+    from aitasks.warmup import warm_up_tone
 
     model_dir = model_directory("base", settings.AITASKS_MODEL_CACHE_DIR)
     started = time.perf_counter()
     from faster_whisper import WhisperModel
 
     model = WhisperModel(str(model_dir), device="cpu", compute_type="int8", cpu_threads=os.cpu_count())
-    seconds = np.arange(16_000, dtype=np.float32) / 16_000
-    for _segment in model.transcribe((0.1 * np.sin(2 * np.pi * 220 * seconds)).astype(np.float32))[0]:
+    for _segment in model.transcribe(warm_up_tone())[0]:
         pass  # the same first call as the pipeline's warm-up
     load_s = time.perf_counter() - started
     runs = []

@@ -96,27 +96,17 @@ class SplitBatches:
             alone = self._solo if self._solo is not None and batch == 1 else self._model
             return [call(alone, features, list(per_row))]
         array = np.asarray(features)  # the CPU storage, no copy
-        jobs = []
+        jobs, alone = [], []
         start = 0
         for index, size in enumerate(sizes):
             part = ctranslate2.StorageView.from_array(np.ascontiguousarray(array[start : start + size]))
             rows = [list(values[start : start + size]) for values in per_row]
-            if left_over and index == len(sizes) - 1:
-                jobs.append((part, _Done(call(self._solo, part, rows))))  # while the replicas run theirs
+            if left_over and index == len(sizes) - 1:  # the last part, here while the replicas run theirs
+                alone.append(call(self._solo, part, rows))
             else:
                 jobs.append((part, self._pool.submit(call, self._model, part, rows)))  # `part` kept alive until done
             start += size
-        return [future.result() for _part, future in jobs]
-
-
-class _Done:
-    """A result already at hand, read like a future's."""
-
-    def __init__(self, value: Any) -> None:
-        self._value = value
-
-    def result(self) -> Any:
-        return self._value
+        return [future.result() for _part, future in jobs] + alone
 
 
 def plan_threads(cores: int, workers: int, threads: int) -> tuple[int, int, int]:

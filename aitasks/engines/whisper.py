@@ -109,7 +109,7 @@ class FasterWhisperEngine:
     def _open(self, directory: Path, device: str, compute_type: str) -> Any:
         from faster_whisper import WhisperModel
 
-        try:
+        with _load_errors(directory, device, compute_type):
             # A directory path never touches a model hub; local_files_only makes sure of it.
             return WhisperModel(
                 str(directory),
@@ -120,19 +120,15 @@ class FasterWhisperEngine:
                 num_workers=self.cpu_workers if device == "cpu" else 1,
                 local_files_only=True,
             )
-        except (RuntimeError, ValueError) as error:
-            raise EngineError(f"cannot load model {directory} on {device}/{compute_type}: {error}") from None
 
     def _solo(self, directory: Path, compute_type: str) -> Any:
         """The model for a window decoded alone, on `solo_threads` cores (see replicas.py)."""
         import ctranslate2
 
-        try:
+        with _load_errors(directory, "cpu", compute_type):
             return ctranslate2.models.Whisper(
                 str(directory), device="cpu", compute_type=compute_type, intra_threads=self.solo_threads
             )
-        except (RuntimeError, ValueError) as error:
-            raise EngineError(f"cannot load model {directory} on cpu/{compute_type}: {error}") from None
 
     @property
     def is_multilingual(self) -> bool:
@@ -275,7 +271,7 @@ class FasterWhisperEngine:
                     segment.avg_logprob,
                     probabilities,
                     before,
-                    temperature=getattr(segment, "temperature", 0.0) or 0.0,
+                    temperature=segment.temperature or 0.0,
                     no_speech_prob=segment.no_speech_prob,
                 )
             ):
@@ -337,6 +333,15 @@ def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_p
         buffered.append(segment)
     if current is not None:
         yield clips[current], buffered
+
+
+@contextlib.contextmanager
+def _load_errors(directory: Path, device: str, compute_type: str) -> Iterator[None]:
+    """CTranslate2's errors while loading a model, as an EngineError that names the model."""
+    try:
+        yield
+    except (RuntimeError, ValueError) as error:
+        raise EngineError(f"cannot load model {directory} on {device}/{compute_type}: {error}") from None
 
 
 def _samples_of(clip: tuple[float, float]) -> tuple[int, int]:
