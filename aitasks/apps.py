@@ -19,14 +19,14 @@ class AitasksConfig(AppConfig):
         from .models.tasks import task_ended
 
         task_ended.connect(webhooks.record_deliveries, dispatch_uid="aitasks-webhook-deliveries")
-        from .engines.moderation import backends
+        from .moderation.backends import backends
 
         backends()  # a malformed AITASKS_MODERATION_BACKENDS fails at start, not on a request
 
 
 def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
     # A worker (re)starting after a crash finds the tasks its predecessor left half done, and
-    # the messages lost meanwhile (see aitasks.recovery).
+    # the messages lost meanwhile (see aitasks.queue.recovery).
     from .worker import recover_stalled_tasks
 
     recover_stalled_tasks()

@@ -8,42 +8,27 @@ here too: validated, and stored as WebVTT.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, TypedDict
+from dataclasses import dataclass, replace
 
 from .languages import UNSPACED_LANGUAGES
 
 MAX_BYTES = 5 * 1024 * 1024  # Gcore's limit on an uploaded subtitle file
 
 
-class CueDict(TypedDict):
-    """A cue as a task's result stores it."""
-
-    start: int
-    end: int
-    lines: list[str]
-    language: str
-
-
 @dataclass(frozen=True)
 class Cue:
+    """One subtitle (a task's result stores it through aitasks.results.TaskJSON)."""
+
     start_ms: int
     end_ms: int
     lines: tuple[str, ...]
-    language: str  # ISO-639-2/B; "" when not known (a cue read from a file)
+    language: str  # ISO-639-2/B; "" when not known (a file read without its track's language)
+    speaker: str = ""  # who speaks it, where speakers are known
+    settings: str = ""  # WebVTT cue settings as written after the times ("line:0 align:start")
 
     @property
     def text(self) -> str:
         return " ".join(self.lines) if self.language not in UNSPACED_LANGUAGES else "".join(self.lines)
-
-    def to_dict(self) -> CueDict:
-        return {"start": self.start_ms, "end": self.end_ms, "lines": list(self.lines), "language": self.language}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Cue:
-        # Results stored before cues had a language have none.
-        return cls(data["start"], data["end"], tuple(data["lines"]), data.get("language", ""))
 
 
 def full_text(cues: list[Cue]) -> str:
@@ -60,7 +45,7 @@ class InvalidSubtitles(ValueError):
 # Hours have at most 6 digits (114 years): int() never meets a number of thousands of digits.
 _TIME = r"(?:\d{1,6}:)?\d{1,2}:\d{2}[.,]\d{1,3}"
 _TIMESTAMP = re.compile(r"^(?:(?P<hours>\d{1,6}):)?(?P<minutes>\d{1,2}):(?P<seconds>\d{2})[.,](?P<millis>\d{1,3})$")
-_TIMING = re.compile(rf"^(?P<start>{_TIME})\s+-->\s+(?P<end>{_TIME})(?:\s+.*)?$")
+_TIMING = re.compile(rf"^(?P<start>{_TIME})\s+-->\s+(?P<end>{_TIME})(?:\s+(?P<settings>.*))?$")
 
 
 def format_timestamp(ms: int) -> str:
@@ -96,7 +81,9 @@ def render_vtt(cues: list[Cue]) -> str:
     parts = ["WEBVTT\n\n"]
     for number, cue in enumerate(cues, start=1):
         lines = "\n".join(_escape_vtt(line) for line in cue.lines)
-        parts.append(f"{number}\n{format_timestamp(cue.start_ms)} --> {format_timestamp(cue.end_ms)}\n{lines}\n\n")
+        settings = f" {cue.settings}" if cue.settings else ""
+        timing = f"{format_timestamp(cue.start_ms)} --> {format_timestamp(cue.end_ms)}{settings}"
+        parts.append(f"{number}\n{timing}\n{lines}\n\n")
     return "".join(parts)
 
 
@@ -112,21 +99,23 @@ def render_srt(cues: list[Cue]) -> str:
 # --- reading ---------------------------------------------------------------------------------
 
 
-def parse_vtt(text: str) -> list[Cue]:
-    """The cues of a WebVTT text, their text as written but for the escapes render_vtt writes
-    (`&amp;`, `&lt;`, `&gt;`); markup such as `<v Anna>` is kept. NOTE, STYLE and REGION
-    blocks are skipped. InvalidSubtitles says what is wrong."""
+def parse_vtt(text: str, language: str = "") -> list[Cue]:
+    """The cues of a WebVTT text in `language` (the track's, ISO-639-2/B: the cue rules follow
+    it), their text as written but for the escapes render_vtt writes (`&amp;`, `&lt;`, `&gt;`),
+    with their cue settings (position, line, align...); markup such as `<v Anna>` is kept.
+    NOTE, STYLE and REGION blocks are skipped. InvalidSubtitles says what is wrong."""
     text = _normal_text(text)
     first_line, _, body = text.partition("\n")
     if first_line != "WEBVTT" and not first_line.startswith(("WEBVTT ", "WEBVTT\t")):
         raise InvalidSubtitles("a WebVTT file starts with the line WEBVTT")
-    cues = _parse_blocks(body, skip=("NOTE", "STYLE", "REGION"))
-    return [Cue(cue.start_ms, cue.end_ms, tuple(_unescape_vtt(line) for line in cue.lines), "") for cue in cues]
+    cues = _parse_blocks(body, skip=("NOTE", "STYLE", "REGION"), language=language)
+    return [replace(cue, lines=tuple(_unescape_vtt(line) for line in cue.lines)) for cue in cues]
 
 
-def parse_srt(text: str) -> list[Cue]:
-    """The cues of an SRT text. InvalidSubtitles says what is wrong."""
-    return _parse_blocks(_normal_text(text), skip=())
+def parse_srt(text: str, language: str = "") -> list[Cue]:
+    """The cues of an SRT text in `language`. InvalidSubtitles says what is wrong."""
+    # What some SRT files write after the times (X1:… Y2:… pixel boxes) is no WebVTT setting.
+    return [replace(cue, settings="") for cue in _parse_blocks(_normal_text(text), skip=(), language=language)]
 
 
 def to_vtt(text: str) -> str:
@@ -152,9 +141,9 @@ def _normal_text(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").lstrip()
 
 
-def _parse_blocks(body: str, skip: tuple[str, ...]) -> list[Cue]:
+def _parse_blocks(body: str, skip: tuple[str, ...], language: str) -> list[Cue]:
     """Cues from blank-line separated blocks: an optional identifier line, a `start --> end`
-    line (with optional WebVTT settings after it), then the text lines."""
+    line (with optional WebVTT settings after it, kept), then the text lines."""
     cues: list[Cue] = []
     for block in re.split(r"\n\s*\n", body.strip()):
         lines = [line for line in block.split("\n") if line.strip()]
@@ -169,5 +158,6 @@ def _parse_blocks(body: str, skip: tuple[str, ...]) -> list[Cue]:
         start, end = parse_timestamp(match["start"]), parse_timestamp(match["end"])
         if end < start:
             raise InvalidSubtitles(f"cue {len(cues) + 1}: ends before it starts")
-        cues.append(Cue(start, end, tuple(lines[timing_index + 1 :]) or ("",), ""))
+        settings = " ".join((match["settings"] or "").split())
+        cues.append(Cue(start, end, tuple(lines[timing_index + 1 :]) or ("",), language, settings=settings))
     return cues

@@ -15,7 +15,8 @@ import httpx
 from django.conf import settings
 from django.db import transaction
 
-from . import languages, work
+from . import languages, queue
+from .cues import render_vtt
 from .models import Subtitle, Task, TaskName, Video, VideoStatus
 from .pipeline import fetch, media
 from .pipeline.errors import PipelineError
@@ -39,7 +40,7 @@ def store_file(video: Video, source: Path, copier: str = "") -> bool:
     shutil.move(source, video.file_path)
     size = video.file_path.stat().st_size
     with transaction.atomic():
-        work.lock_account(video.owner_id)  # the account first, then the video: one lock order
+        queue.lock_account(video.owner_id)  # the account first, then the video: one lock order
         if not video.transition(
             VideoStatus.READY,
             by_copier=bool(copier),
@@ -57,7 +58,7 @@ def store_file(video: Video, source: Path, copier: str = "") -> bool:
         if video.auto_transcribe_audio_language not in ("", "disable"):
             try:
                 start_ai_subtitles(video, video.auto_transcribe_audio_language, video.translation_targets())
-            except work.QueueFull as full:
+            except queue.QueueFull as full:
                 Video.objects.filter(pk=video.pk).update(error=f"auto-transcription not started: {full}")
                 video.refresh_from_db()
     return True
@@ -106,7 +107,7 @@ def start_ai_subtitles(
         }
         for target in dict.fromkeys(targets)
     ]
-    return work.submit(video.owner, tasks=fields).tasks
+    return queue.submit(video.owner, tasks=fields).tasks
 
 
 def start_moderation(video: Video, category: str) -> Task:
@@ -118,7 +119,7 @@ def start_moderation(video: Video, category: str) -> Task:
         "category": category,
         "client_entity_data": str(video.pk),
     }
-    (task,) = work.submit(video.owner, tasks=[fields]).tasks
+    (task,) = queue.submit(video.owner, tasks=[fields]).tasks
     return task
 
 
@@ -129,14 +130,13 @@ def attach_result(task: Task) -> list[Subtitle]:
     "German (AI)" with the German ones), so a mixed video is never labelled with one language;
     a translation gets one track in its target language.
     """
-    cues = task.cues()
+    transcription = task.transcription()
+    cues = list(transcription.subtitles) if transcription is not None else []
     if task.video_id is None or not cues:
         return []
-    from .cues import render_vtt
-
     translated = bool(task.subtitles_language) and task.subtitles_language != task.audio_language
     if translated:
-        spoken = [code for code in (task.result or {}).get("languages", []) if code != task.subtitles_language]
+        spoken = [code for code in transcription.languages if code != task.subtitles_language]
         if not spoken:
             # "Translate to English" of a video that turned out to be all English: the
             # transcription's track is enough.

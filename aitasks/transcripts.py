@@ -12,6 +12,7 @@ from django.conf import settings
 from . import languages
 from .cues import Cue, full_text, render_srt, render_vtt
 from .models import Task
+from .results import TranscriptionResult, WordTiming
 
 
 def model_name() -> str:
@@ -21,8 +22,12 @@ def model_name() -> str:
     return name if "whisper" in name.lower() else f"whisper-{name}"
 
 
+def _result(task: Task) -> TranscriptionResult:
+    return task.transcription() or TranscriptionResult(cues=())
+
+
 def spoken_language(task: Task) -> languages.Language | None:
-    codes = (task.result or {}).get("languages") or ([task.audio_language] if task.audio_language else [])
+    codes = list(_result(task).languages) or ([task.audio_language] if task.audio_language else [])
     try:
         return languages.get(codes[0]) if codes else None
     except languages.UnknownLanguage:
@@ -30,11 +35,11 @@ def spoken_language(task: Task) -> languages.Language | None:
 
 
 def duration_s(task: Task) -> float:
-    return round((task.result or {}).get("duration_ms", 0) / 1000, 3)
+    return round(_result(task).duration_ms / 1000, 3)
 
 
 def _segments(task: Task, with_words: bool) -> list[dict[str, Any]]:
-    words = (task.result or {}).get("words", []) if with_words else []
+    words = _result(task).words if with_words else ()
     segments = []
     for index, cue in enumerate(task.cues()):
         segment: dict[str, Any] = {
@@ -56,12 +61,12 @@ def _segments(task: Task, with_words: bool) -> list[dict[str, Any]]:
     return segments
 
 
-def _words_in(words: list[list[Any]], cue: Cue) -> list[dict[str, Any]]:
-    return [
-        {"word": text.strip(), "start": start / 1000, "end": end / 1000}
-        for start, end, text in words
-        if cue.start_ms <= start < cue.end_ms
-    ]
+def _word(word: WordTiming) -> dict[str, Any]:
+    return {"word": word.text.strip(), "start": word.start_ms / 1000, "end": word.end_ms / 1000}
+
+
+def _words_in(words: tuple[WordTiming, ...], cue: Cue) -> list[dict[str, Any]]:
+    return [_word(word) for word in words if cue.start_ms <= word.start_ms < cue.end_ms]
 
 
 # --- OpenAI ---------------------------------------------------------------------------------
@@ -83,15 +88,14 @@ def openai_response(task: Task, response_format: str, granularities: set[str]) -
     if response_format == "verbose_json":
         language = spoken_language(task)
         body.update(
-            task=task.options.get("task", "transcribe"),
+            task=task.task_options().task,
             language=language.name.lower() if language else "unknown",
             duration=duration_s(task),
         )
         if "segment" in granularities or not granularities:
             body["segments"] = _segments(task, with_words=False)
         if "word" in granularities:
-            words = (task.result or {}).get("words", [])
-            body["words"] = [{"word": text.strip(), "start": s / 1000, "end": e / 1000} for s, e, text in words]
+            body["words"] = [_word(word) for word in _result(task).words]
     return "application/json", json.dumps(body, ensure_ascii=False)
 
 

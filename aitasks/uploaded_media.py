@@ -1,8 +1,10 @@
 """Tasks made from a file sent with the request (the OpenAI- and whisper-asr-webservice-
 compatible APIs, the CLI's --queue): the file is checked where it lies (its duration and
-whether it is media with sound) and only then stored, once, under AITASKS_DATA_DIR/uploads/<task
-id>/; the task is created by `work.submit()` (the same queue, workers and limit as any other),
-and the worker reads the file in place. The file is deleted when its task ends.
+whether it is media with sound) and only then stored, once, in the task's upload directory
+(models.tasks.upload_directory); the task is created by `queue.submit()` (the same queue,
+workers and limit as any other), and the worker reads the file in place. The file is deleted
+when its task ends. `transcribe_and_wait` is the whole request of those APIs: submit, then
+wait for the task to end.
 
 (The request's multipart body itself is bounded while it arrives by aitasks.upload_limits.)
 """
@@ -21,10 +23,12 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 
-from . import work
-from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Task
+from . import queue
+from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Status, Task
+from .models.tasks import upload_directory
 from .pipeline import media
 from .pipeline.errors import PipelineError
+from .results import TaskJSON, TaskOptions
 
 MIN_DURATION_MS = 100
 PCM_RATE = 16000  # whisper-asr-webservice's encode=false: raw 16-bit little-endian mono at 16 kHz
@@ -44,7 +48,7 @@ def submit_file(
     The file is checked where it lies (Django's temporary file, or memory) before anything is
     stored: PipelineError when it is not media with sound, is too short, or is longer than
     AITASKS_MAX_DURATION_S. It is then stored once: a temporary file is moved into place, a
-    file in memory written out. work.QueueFull past the queue limit; nothing is kept then."""
+    file in memory written out. queue.QueueFull past the queue limit; nothing is kept then."""
     if raw_pcm:
         duration_ms = _pcm_duration_ms(upload.size or 0, max_pcm_seconds)
     else:
@@ -52,7 +56,7 @@ def submit_file(
     if not duration_ms or duration_ms < MIN_DURATION_MS:
         raise PipelineError("the audio is empty or too short")
     task_id = uuid.uuid4()
-    directory = settings.AITASKS_DATA_DIR / "uploads" / str(task_id)
+    directory = upload_directory(task_id)
     directory.mkdir(parents=True, exist_ok=True)
     stored = "audio.wav" if raw_pcm else "upload" + _safe_suffix(filename)
     path = directory / stored
@@ -63,7 +67,7 @@ def submit_file(
         else:
             _store(upload, path)
         fields.update(id=task_id, upload=stored, url=f"upload:{_display_name(filename)}")
-        (task,) = work.submit(owner, tasks=[fields]).tasks
+        (task,) = queue.submit(owner, tasks=[fields]).tasks
     except BaseException:
         shutil.rmtree(directory, ignore_errors=True)
         raise
@@ -73,12 +77,12 @@ def submit_file(
 def delete(task: Task) -> None:
     """Delete the task's uploaded file once the task has ended (a retry still needs it)."""
     if task.upload and Task.objects.filter(pk=task.pk, status__in=FINAL_STATUSES).exists():
-        shutil.rmtree(settings.AITASKS_DATA_DIR / "uploads" / str(task.pk), ignore_errors=True)
+        shutil.rmtree(upload_directory(task.pk), ignore_errors=True)
 
 
 def purge_orphans() -> int:
     """Delete uploads whose task has ended or is gone (cancelled before a worker took it)."""
-    root = settings.AITASKS_DATA_DIR / "uploads"
+    root = upload_directory("x").parent
     if not root.is_dir():
         return 0
     names = [directory.name for directory in root.iterdir()]
@@ -93,6 +97,51 @@ def purge_orphans() -> int:
             shutil.rmtree(directory, ignore_errors=True)
             removed += 1
     return removed
+
+
+class Problem(Exception):
+    """Why a file sent with a request did not become a finished transcription. `kind` says
+    which, for each API to answer in its own shape; `task` is the task when one was made."""
+
+    TOO_LARGE = "too large"
+    NOT_MEDIA = "not media"
+    QUEUE_FULL = "queue full"
+    STILL_RUNNING = "still running"
+    FAILED = "failed"
+
+    def __init__(self, kind: str, message: str, task: Task | None = None, waited_s: float = 0.0) -> None:
+        super().__init__(message)
+        self.kind, self.task, self.waited_s = kind, task, waited_s
+
+
+def transcribe_and_wait(
+    owner: Any, upload: File, filename: str, options: TaskOptions, *, raw_pcm: bool = False,
+    max_pcm_seconds: float | None = None, **fields: Any,
+) -> Task:  # fmt: skip
+    """Submit the upload as a task of `owner` with `options` and wait for it to end: the task
+    that succeeded, or Problem."""
+    if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
+        raise Problem(Problem.TOO_LARGE, f"larger than {settings.AITASKS_MAX_UPLOAD_MB} MB")
+    try:
+        task, duration_ms = submit_file(
+            owner,
+            upload,
+            filename,
+            raw_pcm=raw_pcm,
+            max_pcm_seconds=max_pcm_seconds,
+            options=TaskJSON.dump_options(options),
+            **fields,
+        )
+    except PipelineError as problem:
+        raise Problem(Problem.NOT_MEDIA, str(problem)) from None
+    except queue.QueueFull as full:
+        raise Problem(Problem.QUEUE_FULL, str(full)) from None
+    started = time.monotonic()
+    if not wait(task, duration_ms):
+        raise Problem(Problem.STILL_RUNNING, "the task is still running", task, time.monotonic() - started)
+    if task.status != Status.SUCCESS:
+        raise Problem(Problem.FAILED, task.error or "the task was cancelled", task)
+    return task
 
 
 def wait(task: Task, duration_ms: int) -> bool:

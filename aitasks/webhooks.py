@@ -53,7 +53,7 @@ def task_finished(task: Task) -> list[Delivery]:
     payload = {"type": EVENT, "timestamp": timezone.now().isoformat(timespec="seconds"), "data": data}
     deliveries = [Delivery.objects.create(webhook=hook, task=task, event=EVENT, payload=payload) for hook in hooks]
     for delivery in deliveries:
-        queue.enqueue_call("aitasks.webhooks.deliver", str(delivery.pk))
+        queue.enqueue_call("aitasks.worker.deliver_webhook", str(delivery.pk))
     return deliveries
 
 

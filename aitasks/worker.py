@@ -1,16 +1,15 @@
-"""django-q2 entry points, named by their dotted paths in queued messages and schedules.
+"""django-q2 entry points, and only those: each is named by its dotted path in queued messages
+and schedules, claims its work (one conditional UPDATE: a message delivered twice runs once),
+runs it and records the outcome.
 
-Each claims its work (one conditional UPDATE: a message delivered twice runs once), runs it
-and records the outcome; the work itself is elsewhere:
-
-- process_task: one AI task through aitasks.pipeline (queued by aitasks.queue); an internal
-  failure is retried by aitasks.queue.retry_or_fail;
+- process_task: one AI task, through aitasks.pipeline (transcription) or aitasks.moderation
+  (queued by aitasks.queue); an internal failure is retried by aitasks.queue.retry_or_fail;
 - copy_video: a video's origin into storage (aitasks.hosted_videos);
-- recover_stalled_tasks: work whose worker died or whose message was lost (aitasks.recovery;
-  scheduled, and at worker start);
+- deliver_webhook, deliver_due_webhooks: a finished task's webhook deliveries, and those due
+  again or left by a worker that died (aitasks.webhooks; scheduled every minute);
+- recover_stalled_tasks: work whose worker died or whose message was lost
+  (aitasks.queue.recovery; scheduled, and at worker start);
 - purge_expired: results past the retention period, and leftover files (aitasks.retention).
-
-Webhook deliveries run from aitasks.webhooks (deliver, deliver_due).
 """
 
 from __future__ import annotations
@@ -19,18 +18,14 @@ import logging
 import shutil
 import time
 
-from django.conf import settings
-from django.db import transaction
-
-from . import hosted_videos, queue, recovery, retention, uploaded_media
+from . import hosted_videos, jobs, queue, retention, uploaded_media, webhooks
 from .engines.base import EngineError
-from .models import FlaggedFrame, Task, TaskName, Video
+from .models import Task, TaskName, Video
+from .moderation.pipeline import run_moderation
+from .moderation.store import save_outcome
 from .pipeline.errors import PipelineError, Revoked
-from .pipeline.moderation import ModerationJob, run_moderation
-from .pipeline.runner import Job, run_pipeline
-from .workers import HOST, this_worker
+from .pipeline.runner import run_pipeline
 
-__all__ = ["HOST", "copy_video", "process_task", "purge_expired", "recover_stalled_tasks", "this_worker"]
 logger = logging.getLogger(__name__)
 
 
@@ -54,40 +49,30 @@ class _ProgressReporter:
             raise Revoked()
 
 
-def job_for(task: Task) -> Job:
-    """What the pipeline is asked to do for the task."""
-    video = task.video
-    return Job(
-        url=task.url,
-        workdir=task.workdir,
-        audio_language=task.audio_language,
-        subtitles_language=task.subtitles_language,
-        max_duration_s=settings.AITASKS_MAX_DURATION_S,
-        local_file=video.file_path if video is not None else task.upload_path,
-        detect_only=bool(task.options.get("detect_only")),
-        prompt=str(task.options.get("prompt", "")),
-        temperature=float(task.options.get("temperature") or 0.0),
-        # The task's own choice, else the installation's at the time the task runs.
-        chinese_script=task.chinese_script or settings.AITASKS_CHINESE_SCRIPT,
-    )
-
-
 def process_task(task_id: str) -> str:
     task = Task.objects.filter(pk=task_id).first()
-    if task is None or not task.claim(this_worker()):
+    if task is None or not task.claim(queue.this_worker()):
         return "skipped: not waiting to run"
     workdir = task.workdir
     workdir.mkdir(parents=True, exist_ok=True)
-    video = task.video
-    if task.video_id is not None and (video is None or not video.has_file):
-        return _fail(task, "the video's file is no longer available")
-    if task.upload and not task.upload_path.is_file():
-        return _fail(task, "the uploaded file is no longer available")
-    job = job_for(task)
     try:
-        if task.task_name == TaskName.CONTENT_MODERATION:
-            return _moderate(task, job)
-        outcome = run_pipeline(job, _ProgressReporter(task))
+        if task.video_id is not None and (task.video is None or not task.video.has_file):
+            return _fail(task, "the video's file is no longer available")
+        if task.upload and not task.upload_path.is_file():
+            return _fail(task, "the uploaded file is no longer available")
+        return _run(task)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        uploaded_media.delete(task)  # only once the task has ended: a retry still needs it
+
+
+def _run(task: Task) -> str:
+    moderation = task.task_name == TaskName.CONTENT_MODERATION
+    try:
+        if moderation:
+            moderated = run_moderation(jobs.moderation_job(task), _ProgressReporter(task))
+        else:
+            outcome = run_pipeline(jobs.transcription_job(task), _ProgressReporter(task))
     except Revoked:
         return "revoked"
     except PipelineError as error:
@@ -95,20 +80,15 @@ def process_task(task_id: str) -> str:
             return _fail(task, str(error))
         return queue.retry_or_fail(task, str(error))
     except EngineError as error:
-        kind = "moderation model" if task.task_name == TaskName.CONTENT_MODERATION else "speech engine"
+        kind = "moderation model" if moderation else "speech engine"
         logger.error("task %s: %s error: %s", task.pk, kind, error)
         return queue.retry_or_fail(task, f"{kind} error: {error}")
     except Exception:
         logger.exception("task %s: internal error", task.pk)
         return queue.retry_or_fail(task, "internal error while processing the task")
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        uploaded_media.delete(task)  # only once the task has ended: a retry still needs it
-    succeeded = task.succeed(
-        outcome.to_result(with_words=bool(task.options.get("words"))), text=" ".join(cue.text for cue in outcome.cues)
-    )
-    uploaded_media.delete(task)
-    if not succeeded:
+    if moderation:
+        return "success" if save_outcome(task, moderated) else "taken away"
+    if not task.succeed(outcome.to_result(with_words=task.task_options().words)):
         return "taken away"  # revoked, or taken back from a worker thought dead
     hosted_videos.attach_result(task)
     return "success"
@@ -118,50 +98,27 @@ def _fail(task: Task, reason: str) -> str:
     return "failure" if task.fail(reason) else "taken away"
 
 
-def _moderate(task: Task, job: Job) -> str:
-    outcome = run_moderation(
-        ModerationJob(
-            url=job.url,
-            workdir=job.workdir,
-            category=task.category,
-            stop_objects=task.stop_objects,
-            max_duration_s=job.max_duration_s,
-            max_frames=settings.AITASKS_MODERATION_MAX_FRAMES,
-            local_file=job.local_file,
-        ),
-        _ProgressReporter(task),
-    )
-    # The thumbnails and SUCCESS together: a task that shows SUCCESS has them all, and a
-    # worker the task was taken away from leaves the frames of the one now running it alone.
-    with transaction.atomic():
-        FlaggedFrame.objects.filter(task=task).delete()  # left by an earlier attempt
-        FlaggedFrame.objects.bulk_create(
-            FlaggedFrame(
-                task=task,
-                frame_number=flag.frame_number,
-                time_ms=flag.time_ms,
-                detections=[{"label": d.label, "confidence": round(float(d.confidence), 4)} for d in flag.detections],
-                jpeg=flag.jpeg,
-            )
-            for flag in outcome.thumbnails()
-        )
-        if not task.succeed(outcome.to_result(), text=outcome.search_text()):
-            transaction.set_rollback(True)
-            return "taken away"  # revoked, or taken back from a worker thought dead
-    return "success"
-
-
 def copy_video(video_id: int) -> str:
     video = Video.objects.filter(pk=video_id).first()
-    if video is None or not video.claim_copy(this_worker()):
+    if video is None or not video.claim_copy(queue.this_worker()):
         return "skipped: not waiting to be copied"
     hosted_videos.copy_origin(video, video.copier)
     return "copied"
 
 
+def deliver_webhook(delivery_id: str) -> str:
+    """One attempt at one webhook delivery (queued when its task ends)."""
+    return webhooks.deliver(delivery_id)
+
+
+def deliver_due_webhooks() -> int:
+    """The schedule of every minute: deliveries due again, and claims left by workers that died."""
+    return webhooks.deliver_due()
+
+
 def recover_stalled_tasks() -> int:
-    """The scheduled recovery (the schedule names this function): see aitasks.recovery."""
-    return recovery.recover()
+    """The scheduled recovery (the schedule names this function): see aitasks.queue.recovery."""
+    return queue.recover()
 
 
 def purge_expired() -> int:

@@ -4,7 +4,7 @@
 
 Makes a synthetic 640x360 25 fps H.264 video with PyAV (moving gradients and shapes, no
 audio), cached in var/bench/, then for each category runs the moderation stage
-(aitasks.pipeline.moderation.run_moderation: sample → score → thumbnails) on it in a fresh
+(aitasks.moderation.pipeline.run_moderation: sample → score → thumbnails) on it in a fresh
 process pinned to `--cores` CPUs with that many model threads, and prints: frames sampled
 and scored, wall and CPU seconds, frames scored per second, the share spent decoding and
 sampling (measured apart, same process), and the process's peak RSS.
@@ -69,9 +69,9 @@ def measure(video: Path, category: str, cores: int) -> dict[str, object]:
     django.setup()
     from django.conf import settings
 
-    from aitasks.engines.moderation import get_scorer
-    from aitasks.pipeline import frames
-    from aitasks.pipeline.moderation import ModerationJob, run_moderation
+    from aitasks.moderation import frames
+    from aitasks.moderation.backends import get_scorer
+    from aitasks.moderation.pipeline import ModerationJob, run_moderation
 
     cpu = time.process_time()
     started = time.perf_counter()

@@ -287,7 +287,7 @@ def main() -> None:
                 error=error_rate(row["reference"], text, scoring_language) if scored else None,
                 character_rate=character_rate,
                 cues=outcome.cues,
-                within_rules=outcome.to_result()["quality"]["within_rules"],
+                within_rules=outcome.to_result().quality["within_rules"],
                 sync=cue_sync(outcome.cues, outcome.words),
                 process_s=elapsed,
                 speech_detected=outcome.speech_detected,
@@ -297,7 +297,7 @@ def main() -> None:
                 reference=row["reference"],
                 rule_breaks={
                     rule: count
-                    for rule, count in outcome.to_result()["quality"].items()
+                    for rule, count in outcome.to_result().quality.items()
                     if rule not in ("cues", "within_rules") and count
                 },
                 scored=scored,

@@ -268,7 +268,7 @@ if AITASKS_CHINESE_SCRIPT not in ("simplified", "traditional", "taiwan", "hongko
 AITASKS_TRANSLATION_MODELS = envstr("AITASKS_TRANSLATION_MODELS", "")
 AITASKS_TRANSLATION_BACKEND = envstr("AITASKS_TRANSLATION_BACKEND", "aitasks.engines.translation.CTranslate2Translator")
 
-# Content moderation: the backend (a dotted path to a class, see aitasks/engines/moderation.py)
+# Content moderation: the backend (a dotted path to a class, see aitasks/moderation/backends.py)
 # of each category, "category=dotted.path, ..." over the defaults; "category=" switches one off.
 # No sport model ships: an operator names one here to enable the category.
 AITASKS_MODERATION_BACKENDS = envstr("AITASKS_MODERATION_BACKENDS", "")

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from aitasks.engines.moderation import Detection
+from aitasks.moderation.backends import Detection
 
 LABEL = {"nsfw": "nsfw", "hard_nudity": "BUTTOCKS_EXPOSED", "soft_nudity": "BELLY_EXPOSED", "sport": "football"}
 

@@ -17,6 +17,8 @@ from aitasks.cues import (
     render_vtt,
     to_vtt,
 )
+from aitasks.pipeline.subtitles import rule_breaks
+from aitasks.results import TaskJSON
 
 # Hours, an ampersand and angle brackets, two lines, a cue that starts where the last ends.
 CUES = [
@@ -32,9 +34,15 @@ CUES = [
 
 def test_a_cue_round_trips_through_its_dict() -> None:
     cue = Cue(100, 2000, ("Hello", "world"), "eng")
-    assert cue.to_dict() == {"start": 100, "end": 2000, "lines": ["Hello", "world"], "language": "eng"}
-    assert Cue.from_dict(cue.to_dict()) == cue
-    assert Cue.from_dict({"start": 1, "end": 2, "lines": ["x"]}).language == ""
+    assert TaskJSON.dump_cue(cue) == {"start": 100, "end": 2000, "lines": ["Hello", "world"], "language": "eng"}
+    assert TaskJSON.load_cue(TaskJSON.dump_cue(cue)) == cue
+    assert TaskJSON.load_cue({"start": 1, "end": 2, "lines": ["x"]}).language == ""
+
+
+def test_a_cues_speaker_and_settings_round_trip_through_its_dict() -> None:
+    cue = Cue(100, 2000, ("Hello",), "eng", speaker="Speaker 2", settings="line:0 align:start")
+    assert TaskJSON.dump_cue(cue)["speaker"] == "Speaker 2"
+    assert TaskJSON.load_cue(TaskJSON.dump_cue(cue)) == cue
 
 
 def test_full_text_joins_cues_with_spaces_except_in_unspaced_languages() -> None:
@@ -127,7 +135,30 @@ def test_webvtt_notes_styles_settings_and_markup_are_read_as_written() -> None:
         "WEBVTT - a title\n\nNOTE made by hand\n\nSTYLE\n::cue { color: lime }\n\n"
         "intro\n00:01.000 --> 00:02.500 align:start\n<v Anna>Hi!\n"
     )
-    assert parse_vtt(vtt) == [Cue(1000, 2500, ("<v Anna>Hi!",), "")]
+    assert parse_vtt(vtt) == [Cue(1000, 2500, ("<v Anna>Hi!",), "", settings="align:start")]
+
+
+def test_webvtt_cue_settings_are_written_back_as_they_were_read() -> None:
+    vtt = "WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.500 line:0   position:20% align:start\nTop left\n\n"
+    cues = parse_vtt(vtt)
+    assert cues[0].settings == "line:0 position:20% align:start"
+    assert "00:00:01.000 --> 00:00:02.500 line:0 position:20% align:start\n" in render_vtt(cues)
+    assert parse_vtt(render_vtt(cues)) == cues
+
+
+def test_a_track_read_in_its_language_has_that_languages_cue_rules() -> None:
+    fourteen = "今日は天気がいいですね本当に"
+    vtt = f"WEBVTT\n\n00:00:01.000 --> 00:00:04.000\n{fourteen}\n"
+    (cue,) = parse_vtt(vtt, language="jpn")
+    assert cue.language == "jpn" and cue.text == fourteen
+    assert rule_breaks([cue], 0)["too_long_lines"]  # 13 characters a line in Japanese, not 42
+    assert not rule_breaks(parse_vtt(vtt), 0)["too_long_lines"]
+    assert parse_srt("1\n00:00:01,000 --> 00:00:02,000\nHallo\n", language="ger")[0].language == "ger"
+
+
+def test_srt_pixel_boxes_after_the_times_are_not_kept_as_webvtt_settings() -> None:
+    (cue,) = parse_srt("1\n00:00:01,000 --> 00:00:02,000 X1:100 X2:200 Y1:10 Y2:50\nHello\n")
+    assert cue.settings == "" and "X1" not in render_vtt([cue])
 
 
 def test_windows_line_ends_and_a_byte_order_mark_are_read() -> None:

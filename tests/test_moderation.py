@@ -173,7 +173,7 @@ def test_nudenet_sees_frames_exactly_as_the_nudenet_package_shows_them(size: tup
     from nudenet import nudenet as package
     from PIL import Image
 
-    from aitasks.engines.moderation import NudeNet
+    from aitasks.moderation.backends import NudeNet
 
     height, width = size
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -327,7 +327,7 @@ def test_the_sdk_gets_a_422_for_a_category_that_is_not_enabled_and_asks_which_ar
 def test_a_malformed_backends_setting_fails_loudly(settings: object) -> None:
     from django.core.exceptions import ImproperlyConfigured
 
-    from aitasks.engines.moderation import backends, supported_categories
+    from aitasks.moderation.backends import backends, supported_categories
 
     settings.AITASKS_MODERATION_BACKENDS = "sport"  # type: ignore[attr-defined]
     with pytest.raises(ImproperlyConfigured, match="expected <category>=<dotted path>"):

@@ -17,8 +17,8 @@ from django_q.signals import pre_enqueue
 
 from aitasks import queue
 from aitasks.models import Status, Task, sources_of
+from aitasks.queue.workers import this_worker
 from aitasks.worker import process_task
-from aitasks.workers import this_worker
 from tests import test_service
 from tests.conftest import TASK_URL, make_task
 from tests.test_service import Service
@@ -99,7 +99,7 @@ from pathlib import Path
 import django
 django.setup()
 from aitasks.models import Task
-from aitasks.workers import this_worker
+from aitasks.queue.workers import this_worker
 task = Task.objects.get(pk=sys.argv[1])
 signals = Path(sys.argv[2])
 (signals / f"ready-{this_worker().replace(':', '_')}").touch()

@@ -11,8 +11,9 @@ from django.utils.module_loading import import_string
 from django_q.models import OrmQ, Schedule
 
 from aitasks.models import Status, Task
+from aitasks.queue.workers import HOST, PLACE, this_worker
+from aitasks.results import TranscriptionResult
 from aitasks.worker import purge_expired, recover_stalled_tasks
-from aitasks.workers import HOST, PLACE, this_worker
 from tests.conftest import TASK_URL, make_task, make_video
 
 pytestmark = pytest.mark.django_db
@@ -74,14 +75,18 @@ def test_a_task_out_of_attempts_fails_instead(user: object, django_capture_on_co
 def test_the_old_worker_cannot_overwrite_a_task_taken_from_it(user: object, django_capture_on_commit_callbacks) -> None:
     task = running(user, DEAD_HERE)
     recover(django_capture_on_commit_callbacks)
-    assert task.succeed({"cues": []}, text="late") is False
+    assert task.succeed(TranscriptionResult(cues=())) is False
     assert task.report_progress(50, "transcription") is False
     assert Task.objects.get(pk=task.pk).status == Status.PENDING
 
 
 def test_the_periodic_jobs_are_scheduled_by_paths_that_import() -> None:
     functions = set(Schedule.objects.values_list("func", flat=True))
-    assert {"aitasks.worker.recover_stalled_tasks", "aitasks.worker.purge_expired"} <= functions
+    assert {
+        "aitasks.worker.recover_stalled_tasks",
+        "aitasks.worker.purge_expired",
+        "aitasks.worker.deliver_due_webhooks",
+    } <= functions
     for function in functions:
         assert callable(import_string(function))
 

@@ -16,9 +16,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import languages, transcripts, upload_limits, uploaded_media, work
+from .. import languages, transcripts, upload_limits, uploaded_media
 from ..http import api_endpoint, authenticate_bearer, error
-from ..pipeline.errors import PipelineError
+from ..results import TaskOptions
 from .forms import AsrQuery, DetectQuery
 
 # /detect-language looks at the start of the file (whisper-asr-webservice: the first 30 s; our
@@ -46,7 +46,9 @@ def _query(request: HttpRequest, form_class: type[forms.Form]) -> forms.Form | H
     return form
 
 
-def _finished_task(request: HttpRequest, encode: bool, max_pcm_seconds: float | None = None, **fields: Any) -> Any:
+def _finished_task(
+    request: HttpRequest, encode: bool, options: TaskOptions, max_pcm_seconds: float | None = None, **fields: Any
+) -> Any:
     """The request's `audio_file` made into a task of its account, waited for: the finished
     task, or the error response."""
     # api_endpoint set request.user before the body is read: the upload handler
@@ -58,27 +60,28 @@ def _finished_task(request: HttpRequest, encode: bool, max_pcm_seconds: float | 
     upload = files.get("audio_file")
     if upload is None:
         return error("audio_file: send the audio as a multipart file named audio_file")
-    if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
-        return error(f"audio_file: larger than {settings.AITASKS_MAX_UPLOAD_MB} MB")
     try:
-        task, duration_ms = uploaded_media.submit_file(
+        return uploaded_media.transcribe_and_wait(
             request.user,
             upload,
             upload.name or "audio_file",
+            options,
             raw_pcm=not encode,
             max_pcm_seconds=max_pcm_seconds,
             client_user_id="asr",
             **fields,
         )
-    except PipelineError as problem:
-        return error(f"audio_file: {problem}")
-    except work.QueueFull as problem:
-        return error(str(problem), status=429)
-    if not uploaded_media.wait(task, duration_ms):
-        return error(f"still running: the task goes on as {task.pk} (GET /streaming/ai/tasks/{task.pk})", status=504)
-    if task.status != "SUCCESS":
-        return error(task.error or "the task was cancelled")
-    return task
+    except uploaded_media.Problem as problem:
+        task = problem.task
+        if problem.kind in (problem.TOO_LARGE, problem.NOT_MEDIA):
+            return error(f"audio_file: {problem}")
+        if problem.kind == problem.QUEUE_FULL:
+            return error(str(problem), status=429)
+        if problem.kind == problem.STILL_RUNNING and task is not None:
+            return error(
+                f"still running: the task goes on as {task.pk} (GET /streaming/ai/tasks/{task.pk})", status=504
+            )
+        return error(str(problem))
 
 
 @asr_endpoint
@@ -88,17 +91,18 @@ def asr(request: HttpRequest) -> HttpResponse:
         return form
     data = form.cleaned_data
     translate = data["task"] == "translate"
-    options: dict[str, Any] = {"api": "asr", "task": data["task"] or "transcribe"}
-    if data["word_timestamps"]:
-        options["words"] = True
-    if data["initial_prompt"]:
-        options["prompt"] = data["initial_prompt"]
+    options = TaskOptions(
+        api="asr",
+        task=data["task"] or "transcribe",
+        words=bool(data["word_timestamps"]),
+        prompt=data["initial_prompt"] or "",
+    )
     task = _finished_task(
         request,
         data["encode"],
+        options,
         audio_language=data["language"],
         subtitles_language="eng" if translate else "",
-        options=options,
     )
     if isinstance(task, HttpResponse):
         return task
@@ -117,12 +121,12 @@ def detect_language(request: HttpRequest) -> HttpResponse:
     form = _query(request, DetectQuery)
     if isinstance(form, HttpResponse):
         return form
-    task = _finished_task(
-        request, form.cleaned_data["encode"], DETECT_SECONDS, options={"api": "asr", "detect_only": True}
-    )
+    options = TaskOptions(api="asr", detect_only=True)
+    task = _finished_task(request, form.cleaned_data["encode"], options, DETECT_SECONDS)
     if isinstance(task, HttpResponse):
         return task
-    detected = (task.result or {}).get("language_detection") or []
+    transcription = task.transcription()
+    detected = transcription.language_detection if transcription is not None else ()
     if not detected:
         return error("no speech detected")
     language = languages.get(detected[0]["language"])
@@ -130,6 +134,6 @@ def detect_language(request: HttpRequest) -> HttpResponse:
         {
             "detected_language": language.name.lower(),
             "language_code": language.whisper_code,
-            "confidence": detected[0].get("confidence"),
+            "confidence": detected[0]["confidence"],
         }
     )

@@ -10,12 +10,12 @@ from django import forms
 from django.conf import settings
 
 from .. import languages, transcripts
-from ..engines import moderation as moderation_engines
 from ..models import ChineseScript, Status, TaskName, VideoStatus
+from ..moderation import backends as moderation_backends
+from ..moderation.pipeline import InvalidStopObjects, format_stop_objects, parse_stop_objects
 from ..pipeline.fetch import FetchPolicy, UnsafeUrl, check_url
-from ..pipeline.moderation import InvalidStopObjects, format_stop_objects, parse_stop_objects
 
-CATEGORIES = moderation_engines.CATEGORIES
+CATEGORIES = moderation_backends.CATEGORIES
 NOT_ENABLED = "not_enabled"
 
 
@@ -98,7 +98,7 @@ class TaskCreateForm(forms.Form):
         if category not in CATEGORIES:
             self.add_error("category", f"category must be one of {', '.join(CATEGORIES)}")
             return
-        if category not in moderation_engines.supported_categories():
+        if category not in moderation_backends.supported_categories():
             # Gcore answers 422 for an AI feature that is not enabled (api/tasks.py maps this code).
             self.add_error(
                 "category",

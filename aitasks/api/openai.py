@@ -8,15 +8,13 @@ waits for it up to a limit that scales with the file's duration. Errors use Open
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import transcripts, upload_limits, uploaded_media, work
+from .. import transcripts, upload_limits, uploaded_media
 from ..http import api_endpoint, authenticate_bearer
-from ..pipeline.errors import PipelineError
+from ..results import TaskOptions
 from .forms import AudioForm
 
 SERVER_FAILURES = ("internal error", "speech engine error", "the worker processing the task")
@@ -83,48 +81,53 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
         return openai_error(
             "timestamp_granularities needs response_format=verbose_json", param="timestamp_granularities"
         )
-    upload = data["file"]
-    if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
-        return openai_error(f"file larger than {settings.AITASKS_MAX_UPLOAD_MB} MB", status=413, param="file")
     # Whisper translates to English only, as OpenAI's endpoint does.
-    options: dict[str, Any] = {"api": "openai", "task": "translate" if translate else "transcribe"}
-    if "word" in granularities:
-        options["words"] = True
-    for name in ("prompt", "temperature"):
-        if data.get(name) not in (None, ""):
-            options[name] = data[name]
+    options = TaskOptions(
+        api="openai",
+        task="translate" if translate else "transcribe",
+        words="word" in granularities,
+        prompt=data.get("prompt") or "",
+        temperature=data.get("temperature") or 0.0,
+    )
     try:
-        task, duration_ms = uploaded_media.submit_file(
+        task = uploaded_media.transcribe_and_wait(
             request.user,
-            upload,
-            upload.name or "audio",
+            data["file"],
+            data["file"].name or "audio",
+            options,
             audio_language="" if translate else data["language"],
             subtitles_language="eng" if translate else "",
             client_user_id=f"openai:{data['model']}"[:256],
-            options=options,
         )
-    except PipelineError as error:
-        return openai_error(f"invalid file: {error}", param="file")
-    except work.QueueFull as error:
-        return openai_error(str(error), status=429, kind="rate_limit_error", code="queue_limit")
-    started = time.monotonic()
-    if not uploaded_media.wait(task, duration_ms):
-        return openai_error(
-            f"the transcription is still running after {time.monotonic() - started:.0f} s: "
-            f"it goes on as task {task.pk} (GET /streaming/ai/tasks/{task.pk})",
-            status=504,
-            kind="timeout",
-        )
-    if task.status != "SUCCESS":
-        reason = task.error or "the task was cancelled"
-        if reason.startswith(SERVER_FAILURES):
-            return openai_error(reason, status=500, kind="server_error")
-        return openai_error(reason, param="file")
+    except uploaded_media.Problem as problem:
+        return _problem(problem)
     content_type, body = transcripts.openai_response(task, response_format, granularities)
     response = HttpResponse(body, content_type=content_type)
     response["x-aitasks-task-id"] = str(task.pk)
     response["x-aitasks-model"] = transcripts.model_name()
     return response
+
+
+def _problem(problem: uploaded_media.Problem) -> JsonResponse:
+    """A file that did not become a finished transcription, in OpenAI's error shape."""
+    task = problem.task
+    if problem.kind == problem.TOO_LARGE:
+        return openai_error(f"file {problem}", status=413, param="file")
+    if problem.kind == problem.NOT_MEDIA:
+        return openai_error(f"invalid file: {problem}", param="file")
+    if problem.kind == problem.QUEUE_FULL:
+        return openai_error(str(problem), status=429, kind="rate_limit_error", code="queue_limit")
+    if problem.kind == problem.STILL_RUNNING and task is not None:
+        return openai_error(
+            f"the transcription is still running after {problem.waited_s:.0f} s: "
+            f"it goes on as task {task.pk} (GET /streaming/ai/tasks/{task.pk})",
+            status=504,
+            kind="timeout",
+        )
+    reason = str(problem)
+    if reason.startswith(SERVER_FAILURES):
+        return openai_error(reason, status=500, kind="server_error")
+    return openai_error(reason, param="file")
 
 
 @api_endpoint("GET", account=_bearer_account, answer=_answer, challenge=None)

@@ -13,11 +13,11 @@ from typing import Any
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import work
-from ..engines import moderation
+from .. import queue
 from ..http import api_endpoint, error, form_error, json_body
 from ..models import Task
 from ..models.tasks import TaskQuerySet
+from ..moderation import backends as moderation
 from ..pipeline import translate
 from .forms import NOT_ENABLED, TaskCreateForm, TaskListForm
 
@@ -46,8 +46,8 @@ def _create(request: HttpRequest, body: dict[str, Any]) -> HttpResponse:
     if key and (earlier := Task.objects.filter(owner=request.user, idempotency_key=key).first()):
         return _replay(earlier, form.cleaned_data)
     try:
-        (task,) = work.submit(request.user, tasks=[{"idempotency_key": key, **form.cleaned_data}]).tasks
-    except work.QueueFull as full:
+        (task,) = queue.submit(request.user, tasks=[{"idempotency_key": key, **form.cleaned_data}]).tasks
+    except queue.QueueFull as full:
         return error(str(full))
     except IntegrityError:  # the same key, created by a concurrent retry a moment ago
         return _replay(Task.objects.get(owner=request.user, idempotency_key=key), form.cleaned_data)

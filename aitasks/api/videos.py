@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from .. import hosted_videos, work
+from .. import hosted_videos, queue
 from ..cues import InvalidSubtitles, to_vtt
 from ..http import api_endpoint, error, form_error, json_body, serve_file
 from ..models import Subtitle, Video, VideoStatus
@@ -71,8 +71,8 @@ def _create_video(request: HttpRequest) -> HttpResponse:
         return form_error(form)
     if form.cleaned_data.get("origin_url"):
         try:
-            video = work.submit(request.user, copy=form.cleaned_data).video
-        except work.QueueFull as full:
+            video = queue.submit(request.user, copy=form.cleaned_data).video
+        except queue.QueueFull as full:
             return error(str(full))
     else:
         video = Video.objects.create(owner=request.user, **form.cleaned_data)
@@ -142,7 +142,7 @@ def _start_ai_subtitles(video: Video, body: dict[str, Any]) -> HttpResponse:
     targets = video_targets(form.cleaned_data["auto_translate_subtitles_language"])
     try:
         tasks = hosted_videos.start_ai_subtitles(video, form.cleaned_data["auto_transcribe_audio_language"], targets)
-    except work.QueueFull as full:
+    except queue.QueueFull as full:
         return error(str(full))
     return JsonResponse({"ai_task_ids": [str(task.pk) for task in tasks]})
 

@@ -9,8 +9,8 @@ from django.conf import settings
 
 from .. import languages
 from ..api.forms import TaskCreateForm
-from ..engines.moderation import supported_categories
 from ..models import ChineseScript, Status, TaskName, Video, VideoStatus
+from ..moderation.backends import supported_categories
 from ..pipeline import translate
 
 AUTO = [("", "Auto-detect")]

@@ -24,7 +24,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from .. import hosted_videos, work
+from .. import hosted_videos, queue
 from ..cues import full_text, render_srt, render_vtt
 from ..models import UNFINISHED_STATUSES, FlaggedFrame, Status, Task, TaskName
 from .forms import (
@@ -117,8 +117,8 @@ def create_task(request: HttpRequest) -> HttpResponse:
                     chinese_script=data["chinese_script"],
                 )
             else:
-                work.submit(request.user, tasks=[data])
-        except work.QueueFull as full:
+                queue.submit(request.user, tasks=[data])
+        except queue.QueueFull as full:
             form.add_error(None, f"{full}.")
     if form.is_valid():
         if not request.htmx:
@@ -161,13 +161,15 @@ def _render_task(request: HttpRequest, task: Task) -> HttpResponse:
 
 def _task_context(task: Task) -> dict[str, Any]:
     response_json = task.to_dict()
+    transcription = task.transcription()
     return {
         "task": task,
-        "cues": task.cues(),
+        "cues": list(transcription.subtitles) if transcription is not None else [],
         "request_json": json.dumps(task.task_data(), indent=2, ensure_ascii=False),
         "response_json": json.dumps(response_json, indent=2, ensure_ascii=False),
         "video_src": _playable_source(task),
-        "language_detection": (task.result or {}).get("language_detection", []),
+        "language_detection": transcription.language_detection if transcription is not None else (),
+        "moderation": task.moderation(),
         "flagged_frames": task.flagged_frames.defer("jpeg") if task.task_name == TaskName.CONTENT_MODERATION else [],
     }
 
@@ -218,7 +220,9 @@ def _file_stem(task: Task) -> str:
     name = (
         Path(task.url.split("?", 1)[0]).stem if task.video_id is None else (task.video.name if task.video else "video")
     )
-    language = task.subtitles_language or ((task.result or {}).get("languages") or ["und"])[0]
+    transcription = task.transcription(with_text=False)
+    spoken = transcription.languages if transcription is not None else ()
+    language = task.subtitles_language or (spoken[0] if spoken else "und")
     return f"{slugify(name)[:60] or 'subtitles'}.{language}"
 
 

@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
-from .. import hosted_videos, upload_limits, work
+from .. import hosted_videos, queue, upload_limits
 from ..cues import InvalidSubtitles, to_vtt
 from ..models import UNFINISHED_STATUSES, Subtitle, Video, VideoStatus
 from ..pipeline import media
@@ -65,8 +65,8 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
                 form.add_error("origin_url" if field == "origin_url" else None, errors)
             return None
         try:
-            return work.submit(request.user, copy=api_form.cleaned_data).video
-        except work.QueueFull as full:
+            return queue.submit(request.user, copy=api_form.cleaned_data).video
+        except queue.QueueFull as full:
             form.add_error(None, f"{full}.")
             return None
     if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
@@ -157,7 +157,7 @@ def video_subtitles(request: HttpRequest, video_id: int) -> HttpResponse:
             target = ai_form.cleaned_data["subtitles_language"]
             try:
                 hosted_videos.start_ai_subtitles(video, audio, [target] if target else [])
-            except work.QueueFull as full:
+            except queue.QueueFull as full:
                 messages.error(request, f"{full}.")
             else:
                 messages.success(request, "AI subtitles started: they appear here when the task succeeds.")

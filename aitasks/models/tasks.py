@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from ..cues import Cue, format_timestamp, full_text, render_vtt
+from ..results import ModerationResult, TaskJSON, TaskOptions, TranscriptionResult
 
 
 class Status(models.TextChoices):
@@ -160,15 +161,16 @@ class Task(models.Model):
     # message sent): a task waiting much longer than that lost its message (see recovery).
     queued_at = models.DateTimeField(default=timezone.now)
     # A file uploaded with the request (OpenAI- and whisper-asr-webservice-compatible APIs):
-    # its name in uploads/<task id>/ under AITASKS_DATA_DIR; the worker reads it in place.
+    # its name in upload_directory(task id); the worker reads it in place.
     upload = models.CharField(max_length=255, blank=True)
-    # What those clients asked for beyond Gcore's fields: {"words": true} keeps word timings
-    # in the result, {"detect_only": true} stops after language identification.
+    # What those clients asked for beyond Gcore's fields (aitasks.results.TaskOptions; read
+    # with task_options()).
     options = models.JSONField(default=dict, blank=True)
     # The client's Idempotency-Key header: a retried create returns the same task.
     idempotency_key = models.CharField(max_length=255, blank=True)
     error = models.TextField(blank=True)
-    # On success: cues (integer milliseconds), languages, speech_detected; see pipeline.runner.
+    # On success: a TranscriptionResult or a ModerationResult as aitasks.results.TaskJSON
+    # writes it; read with transcription() and moderation().
     result = models.JSONField(null=True, blank=True)
     text = models.TextField(blank=True, help_text="The full transcript, kept apart for search.")
 
@@ -196,7 +198,7 @@ class Task(models.Model):
     def upload_path(self) -> Path | None:
         if not self.upload:
             return None
-        return settings.AITASKS_DATA_DIR / "uploads" / str(self.pk) / self.upload
+        return upload_directory(self.pk) / self.upload
 
     @property
     def workdir(self) -> Path:
@@ -231,14 +233,28 @@ class Task(models.Model):
             "total_time_sec": self.total_time_sec,
         }
 
+    def transcription(self, with_text: bool = True) -> TranscriptionResult | None:
+        """The result of a transcription that succeeded; None for any other task.
+        `with_text=False`: without its cues and words (see TaskJSON.load_transcription)."""
+        if self.status != Status.SUCCESS or self.result is None or self.task_name != TaskName.TRANSCRIPTION:
+            return None
+        return TaskJSON.load_transcription(self.result, with_text=with_text)
+
+    def moderation(self) -> ModerationResult | None:
+        """The result of a content moderation that succeeded; None for any other task."""
+        if self.status != Status.SUCCESS or self.result is None or self.task_name != TaskName.CONTENT_MODERATION:
+            return None
+        return TaskJSON.load_moderation(self.result)
+
+    def task_options(self) -> TaskOptions:
+        return TaskJSON.load_options(self.options)
+
     def result_dict(self) -> dict[str, Any] | None:
         """The `result` of the API: null until the task ends."""
-        if self.status == Status.SUCCESS and self.result is not None and self.task_name == TaskName.CONTENT_MODERATION:
-            from ..pipeline.moderation import api_result
-
-            return api_result(self.result)
-        if self.status == Status.SUCCESS and self.result is not None:
-            cues = self.cues()
+        if (moderation := self.moderation()) is not None:
+            return moderation.to_api()
+        if (transcription := self.transcription()) is not None:
+            cues = list(transcription.subtitles)
             return {
                 "subtitles": [
                     {
@@ -251,10 +267,10 @@ class Task(models.Model):
                 ],
                 "vttContent": render_vtt(cues),
                 "concatenated_text": full_text(cues),
-                "languages": self.result.get("languages", []),
-                "speech_detected": bool(self.result.get("speech_detected")),
-                "quality": self.result.get("quality", {}),
-                "language_detection": self.result.get("language_detection", []),
+                "languages": list(transcription.languages),
+                "speech_detected": transcription.speech_detected,
+                "quality": dict(transcription.quality),
+                "language_detection": [dict(share) for share in transcription.language_detection],
             }
         if self.status == Status.FAILURE:
             return {"error": self.error or "the task failed"}
@@ -277,9 +293,9 @@ class Task(models.Model):
         return data
 
     def cues(self) -> list[Cue]:
-        if self.status != Status.SUCCESS or not self.result or self.task_name != TaskName.TRANSCRIPTION:
-            return []
-        return [Cue.from_dict(cue) for cue in self.result.get("cues", [])]
+        """The subtitles of a transcription that succeeded (the latest revision); [] otherwise."""
+        transcription = self.transcription()
+        return list(transcription.subtitles) if transcription is not None else []
 
     def transition(self, target: Status, *, by_worker: bool = False, **fields: Any) -> bool:
         """Move to `target` if the current status allows it; False if another process won.
@@ -315,12 +331,12 @@ class Task(models.Model):
         running = Task.objects.filter(pk=self.pk, status=Status.STARTED, worker=self.worker)
         return bool(running.update(progress=progress, stage=stage, heartbeat_at=Now()))
 
-    def succeed(self, result: dict[str, Any], text: str) -> bool:
+    def succeed(self, result: TranscriptionResult | ModerationResult) -> bool:
         return self.transition(
             Status.SUCCESS,
             by_worker=True,
-            result=result,
-            text=text,
+            result=TaskJSON.dump_result(result),
+            text=result.search_text(),
             progress=100,
             stage="",
             error="",
@@ -355,6 +371,11 @@ class Task(models.Model):
 
     def revoke(self) -> bool:
         return self.transition(Status.REVOKED, stage="", completed_at=Coalesce(F("completed_at"), Now()))
+
+
+def upload_directory(task_id: uuid.UUID | str) -> Path:
+    """Where the file sent with a task's request is kept until the task ends."""
+    return settings.AITASKS_DATA_DIR / "uploads" / str(task_id)
 
 
 # Sent with `task` inside the transaction that ends it (SUCCESS, FAILURE, REVOKED): what must be

@@ -94,7 +94,7 @@ class Video(models.Model):
     auto_transcribe_audio_language = models.CharField(max_length=16, default="disable")
     auto_translate_subtitles_language = models.CharField(max_length=512, default="disable")
     # The copy of origin_url: the worker process that holds it ("" while it waits), since when,
-    # how many times a worker took it, and when it was last queued (see aitasks.recovery).
+    # how many times a worker took it, and when it was last queued (see aitasks.queue.recovery).
     copier = models.CharField(max_length=160, blank=True)
     copy_started_at = models.DateTimeField(null=True, blank=True)
     copy_attempts = models.PositiveSmallIntegerField(default=0)

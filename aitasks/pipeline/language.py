@@ -24,6 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 from ..engines.base import SpeechEngine
+from ..results import LanguageShare
 from .audio import SAMPLE_RATE
 from .speech import WINDOW_LIMIT_S, Span, group_into_windows
 from .transcribe import heard_audio
@@ -101,18 +102,18 @@ class LanguagePlan:
             seconds[code] += span.seconds
         return sorted(seconds, key=lambda code: seconds[code], reverse=True)
 
-    def report(self) -> list[dict[str, object]]:
+    def report(self) -> list[LanguageShare]:
         """What was detected, for the task result: language, speech seconds, confidence."""
         seconds: dict[str, float] = defaultdict(float)
         for span, code in self.regions:
             seconds[code] += span.seconds
         weight = dict(self.ranking)
         return [
-            {
-                "language": code,
-                "speech_seconds": round(seconds[code], 1),
-                "confidence": round(min(1.0, weight.get(code, 0.0) / seconds[code]), 3) if seconds[code] else 0.0,
-            }
+            LanguageShare(
+                language=code,
+                speech_seconds=round(seconds[code], 1),
+                confidence=round(min(1.0, weight.get(code, 0.0) / seconds[code]), 3) if seconds[code] else 0.0,
+            )
             for code in self.spoken()
         ]
 

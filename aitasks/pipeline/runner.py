@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..cues import Cue
 from ..engines import get_engine
+from ..results import LanguageShare, TranscriptionResult, WordTiming
 from . import audio, fetch, language, script, speech, subtitles, transcribe, translate
 
 # Progress (percent) at which each stage starts; transcription takes the lion's share.
@@ -42,22 +42,21 @@ class Outcome:
     languages: list[str]  # ISO-639-2/B: spoken languages by speech time, then the subtitles language
     speech_detected: bool
     duration_ms: int
-    language_detection: list[dict[str, object]] = field(default_factory=list)
+    language_detection: list[LanguageShare] = field(default_factory=list)
     words: list[transcribe.TimedWord] = field(default_factory=list)
 
-    def to_result(self, with_words: bool = False) -> dict[str, Any]:
-        """What the task stores; the API formats it (see Task.to_dict). Word timings only when
-        a client asked for them (OpenAI's verbose_json): they are most of the size."""
-        words = {"words": [[word.start_ms, word.end_ms, word.text] for word in self.words]} if with_words else {}
-        return {
-            **words,
-            "cues": [cue.to_dict() for cue in self.cues],
-            "languages": self.languages,
-            "speech_detected": self.speech_detected,
-            "duration_ms": self.duration_ms,
-            "quality": subtitles.quality_report(self.cues),
-            "language_detection": self.language_detection,
-        }
+    def to_result(self, with_words: bool = False) -> TranscriptionResult:
+        """What the task stores (aitasks.results). Word timings only when a client asked for
+        them (OpenAI's verbose_json): they are most of the size."""
+        return TranscriptionResult(
+            cues=tuple(self.cues),
+            languages=tuple(self.languages),
+            speech_detected=self.speech_detected,
+            duration_ms=self.duration_ms,
+            quality=subtitles.quality_report(self.cues),
+            language_detection=tuple(self.language_detection),
+            words=tuple(WordTiming(word.start_ms, word.end_ms, word.text) for word in self.words) if with_words else (),
+        )
 
 
 def run_pipeline(job: Job, report: ProgressReport) -> Outcome:

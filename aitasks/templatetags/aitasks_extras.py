@@ -53,13 +53,13 @@ def language_name(code: str) -> str:
 def task_languages(task: Task) -> str:
     """ "German, English → English": the spoken languages (as set, or as detected) and the
     subtitles' language when it is a translation, by name, the same in table and dialog."""
-    result = task.result or {}
+    transcription = task.transcription(with_text=False)
     if task.audio_language:
         spoken = [task.audio_language]
-    elif result.get("language_detection"):
-        spoken = [str(entry["language"]) for entry in result["language_detection"]][:3]
+    elif transcription is not None and transcription.language_detection:
+        spoken = [share["language"] for share in transcription.language_detection][:3]
     else:
-        spoken = list(result.get("languages") or [])[:3]
+        spoken = list(transcription.languages)[:3] if transcription is not None else []
     text = ", ".join(language_name(code) for code in spoken) or "Auto-detect"
     if task.subtitles_language and task.subtitles_language != task.audio_language:
         text += f" → {language_name(task.subtitles_language)}"

@@ -12,13 +12,14 @@ from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 
-from aitasks import languages, uploaded_media, work
+from aitasks import jobs, languages, queue, uploaded_media
 from aitasks.api.forms import TaskCreateForm
 from aitasks.cues import full_text, render_srt, render_vtt
 from aitasks.engines.base import EngineError
 from aitasks.models import Status, Task
 from aitasks.pipeline.errors import PipelineError
-from aitasks.pipeline.runner import Job, run_pipeline
+from aitasks.pipeline.runner import run_pipeline
+from aitasks.results import TaskJSON
 
 FORMATS = ("vtt", "srt", "txt", "json")
 
@@ -101,23 +102,18 @@ class Command(BaseCommand):
     def _in_process(
         self, source: str, is_url: bool, audio_language: str, subtitles_language: str, progress: ProgressBar
     ) -> Task:
+        # An unsaved task: the worker's job from the same fields, the same result formatting as the API's.
+        task = Task(url=source, audio_language=audio_language, subtitles_language=subtitles_language)
         workdir = Path(tempfile.mkdtemp(prefix="transcribe-", dir=_scratch()))
-        job = Job(
-            url=source if is_url else "",
-            workdir=workdir,
-            audio_language=audio_language,
-            subtitles_language=subtitles_language,
-            max_duration_s=settings.AITASKS_MAX_DURATION_S,
-            local_file=None if is_url else Path(source).resolve(),
-        )
+        job = jobs.transcription_job(task, workdir=workdir, local_file=None if is_url else Path(source).resolve())
         try:
             outcome = run_pipeline(job, progress)
         except (PipelineError, EngineError) as error:
             raise CommandError(str(error)) from None
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
-        # An unsaved task: the same result formatting as the API's.
-        return Task(url=source, status=Status.SUCCESS, result=outcome.to_result())
+        task.status, task.result = Status.SUCCESS, TaskJSON.dump_result(outcome.to_result())
+        return task
 
     def _queued(
         self,
@@ -138,11 +134,11 @@ class Command(BaseCommand):
                 if not form.is_valid():
                     field, messages = next(iter(form.errors.items()))
                     raise CommandError(f"{field}: {messages[0]}")
-                (task,) = work.submit(user, tasks=[form.cleaned_data]).tasks
+                (task,) = queue.submit(user, tasks=[form.cleaned_data]).tasks
             else:
                 with Path(source).open("rb") as file:
                     task, _duration = uploaded_media.submit_file(user, File(file), Path(source).name, **fields)
-        except (PipelineError, work.QueueFull) as error:
+        except (PipelineError, queue.QueueFull) as error:
             raise CommandError(str(error)) from None
         self.stderr.write(f"task {task.pk} queued for {username}")
         while not task.is_final:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import media
-from .errors import PipelineError
+from ..pipeline import media
+from ..pipeline.errors import PipelineError
 
 # Sampled frames are scaled down to fit this box: every model here looks at 320 px or less.
 MAX_SIDE = 640

@@ -1,5 +1,5 @@
 """Content moderation for one task: fetch → sample frames (frames.py) → score them with the
-category's backend (engines/moderation.py) → the flagged frames, with a small JPEG of each."""
+category's backend (backends.py) → the flagged frames, with a small JPEG of each."""
 
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ from typing import Any
 
 from django.conf import settings
 
-from ..engines.moderation import LABELS, Detection, FrameScorer, get_scorer, supported_categories
-from . import fetch, frames
-from .errors import PipelineError
+from ..pipeline import fetch
+from ..pipeline.errors import PipelineError
+from ..results import Detection, ModerationFrame, ModerationResult
+from . import frames
+from .backends import LABELS, FrameScorer, get_scorer, supported_categories
 
 BATCH = 8  # frames scored per model call
 THUMBNAIL_WIDTH = 240
 MAX_THUMBNAILS = 60  # per task; past that, evenly spaced flagged frames keep theirs
-DETECTED_KEY = {"nsfw": "nsfw_detected", "hard_nudity": "nudity_detected", "soft_nudity": "nudity_detected"}
 NUDITY = ("hard_nudity", "soft_nudity")
 
 ProgressReport = Callable[[int, str], None]
@@ -83,30 +84,22 @@ class ModerationOutcome:
     interval_s: float
     stopped_by: str | None = None  # the stop object that ended the scan
 
-    def to_result(self) -> dict[str, Any]:
-        """What the task stores (the API's shape comes from api_result)."""
+    def to_result(self) -> ModerationResult:
+        """What the task stores (aitasks.results)."""
         found = {detection.label for flag in self.flags for detection in flag.detections}
-        return {
-            "category": self.category,
-            "detected": bool(self.flags),
-            "detection_results": [label for label in LABELS[self.category] if label in found],
-            "frames": [
-                {
-                    "frame_number": flag.frame_number,
-                    "time_ms": flag.time_ms,
-                    "label": detection.label,
-                    "confidence": round(float(detection.confidence), 4),
-                }
+        return ModerationResult(
+            category=self.category,
+            detected=bool(self.flags),
+            detection_results=tuple(label for label in LABELS[self.category] if label in found),
+            frames=tuple(
+                ModerationFrame(flag.frame_number, flag.time_ms, detection.label, round(float(detection.confidence), 4))
                 for flag in self.flags
                 for detection in flag.detections
-            ],
-            "frames_scored": self.frames_scored,
-            "interval_s": round(self.interval_s, 3),
-            "stopped_by": self.stopped_by,
-        }
-
-    def search_text(self) -> str:
-        return " ".join(self.to_result()["detection_results"])
+            ),
+            frames_scored=self.frames_scored,
+            interval_s=round(self.interval_s, 3),
+            stopped_by=self.stopped_by,
+        )
 
     def thumbnails(self) -> list[Flag]:
         """The flagged frames that keep a JPEG: all, or MAX_THUMBNAILS evenly spaced."""
@@ -114,19 +107,6 @@ class ModerationOutcome:
             return self.flags
         step = len(self.flags) / MAX_THUMBNAILS
         return [self.flags[int(index * step)] for index in range(MAX_THUMBNAILS)]
-
-
-def api_result(stored: dict[str, Any]) -> dict[str, Any]:
-    """The stored result in the shape of Gcore's result model for its category."""
-    category = stored["category"]
-    return {
-        DETECTED_KEY.get(category, f"{category}_detected"): bool(stored["detected"]),
-        "detection_results": list(stored["detection_results"]),
-        "frames": [
-            {"confidence": frame["confidence"], "frame_number": frame["frame_number"], "label": frame["label"]}
-            for frame in stored["frames"]
-        ],
-    }
 
 
 def thresholds(category: str, stop_objects: dict[str, float | None]) -> dict[str, float]:

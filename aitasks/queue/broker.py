@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models.functions import Now
 from django_q.tasks import async_task
 
-from .models import Status, Task, Video, VideoStatus
+from ..models import Status, Task, Video, VideoStatus
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import queue
-from .models import UNFINISHED_STATUSES, Task, Video, VideoStatus
+from ..models import UNFINISHED_STATUSES, Task, Video, VideoStatus
+from . import broker
 
 
 class QueueFull(Exception):
@@ -49,11 +49,11 @@ def submit(owner: Any, tasks: Sequence[dict[str, Any]] = (), copy: dict[str, Any
         submitted = Submitted()
         for fields in tasks:
             task = Task.objects.create(owner=owner, **fields)
-            queue.enqueue(task)
+            broker.enqueue(task)
             submitted.tasks.append(task)
         if copy is not None:
             video = Video.objects.create(owner=owner, status=VideoStatus.PENDING, **copy)
-            queue.enqueue_copy(video)
+            broker.enqueue_copy(video)
             submitted.video = video
     return submitted
 

@@ -18,14 +18,14 @@ import functools
 import importlib.util
 import os
 import threading
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from .base import EngineError
+from ..engines.base import EngineError
+from ..results import Detection
 
 CATEGORIES = ("nsfw", "hard_nudity", "soft_nudity", "sport")
 
@@ -67,16 +67,10 @@ LABELS = {
 }
 
 DEFAULT_BACKENDS = {
-    "nsfw": "aitasks.engines.moderation.OpenNsfw",
-    "hard_nudity": "aitasks.engines.moderation.NudeNet",
-    "soft_nudity": "aitasks.engines.moderation.NudeNet",
+    "nsfw": "aitasks.moderation.backends.OpenNsfw",
+    "hard_nudity": "aitasks.moderation.backends.NudeNet",
+    "soft_nudity": "aitasks.moderation.backends.NudeNet",
 }
-
-
-@dataclass(frozen=True)
-class Detection:
-    label: str
-    confidence: float
 
 
 class FrameScorer(Protocol):

@@ -2,7 +2,7 @@
 
 Runs when a worker starts and every two minutes (a django-q2 schedule). Three kinds of work:
 
-- a task STARTED by a worker process that is gone (on this machine: aitasks.workers), or that
+- a task STARTED by a worker process that is gone (on this machine: aitasks.queue.workers), or that
   has not reported for AITASKS_STALLED_AFTER_S (a worker elsewhere): back to RETRY and queued,
   counting an attempt; past AITASKS_MAX_RETRIES it fails with the reason;
 - a task still waiting (RECEIVED, PENDING, RETRY) AITASKS_REQUEUE_AFTER_S after it was queued:
@@ -21,8 +21,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from . import queue, workers
-from .models import WAITING_STATUSES, Status, Task, Video, VideoStatus
+from ..models import WAITING_STATUSES, Status, Task, Video, VideoStatus
+from . import broker, workers
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,12 @@ def take_back_stalled_tasks() -> int:
             silent_since = stale_before
         else:
             continue
-        give_up, worker = not queue.attempts_left(task.attempts), task.worker
+        give_up, worker = not broker.attempts_left(task.attempts), task.worker
         reason = "the worker processing the task stopped unexpectedly"
         if task.take_back_stalled(reason, give_up=give_up, silent_since=silent_since):
             shutil.rmtree(task.workdir, ignore_errors=True)
             if not give_up:
-                queue.enqueue(task)
+                broker.enqueue(task)
             recovered += 1
             logger.warning("task %s: worker %s stalled, task %s", task.pk, worker, "failed" if give_up else "requeued")
     return recovered
@@ -57,7 +57,7 @@ def requeue_waiting_tasks() -> int:
     waiting_since = timezone.now() - timedelta(seconds=settings.AITASKS_REQUEUE_AFTER_S)
     requeued = 0
     for task in Task.objects.filter(status__in=WAITING_STATUSES, queued_at__lt=waiting_since).order_by("queued_at"):
-        if queue.requeue(task):
+        if broker.requeue(task):
             requeued += 1
             logger.warning("task %s: waited since %s for a worker, queued again", task.pk, task.queued_at)
     return requeued
@@ -72,19 +72,19 @@ def recover_copies() -> int:
     recovered = 0
     for video in Video.objects.filter(status=VideoStatus.PENDING):
         if not video.copier:
-            if (video.queued_at or video.created_at) < waiting_since and queue.send_copy(video):
+            if (video.queued_at or video.created_at) < waiting_since and broker.send_copy(video):
                 recovered += 1
             continue
         if not workers.is_gone(video.copier) and (video.copy_started_at or now) >= stale_before:
             continue
-        if not queue.attempts_left(video.copy_attempts):
+        if not broker.attempts_left(video.copy_attempts):
             failed = video.transition(
                 VideoStatus.ERROR, by_copier=True, error="the worker copying the video stopped unexpectedly"
             )
             recovered += failed
         elif video.release_copy(video.copier):
             video.copier = ""
-            queue.send_copy(video)
+            broker.send_copy(video)
             recovered += 1
         logger.warning("video %s: the worker copying it stalled", video.pk)
     return recovered
