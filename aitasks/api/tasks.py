@@ -7,7 +7,6 @@ Routes have no trailing slash (the official SDK sends none). Deterministic error
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError
@@ -20,8 +19,6 @@ from ..models.tasks import TaskQuerySet
 from ..moderation import backends as moderation
 from ..pipeline import translate
 from .forms import NOT_ENABLED, TaskCreateForm, TaskListForm
-
-View = Callable[..., HttpResponse]
 
 
 def _own_task(request: HttpRequest, task_id: str) -> Task | None:
@@ -79,20 +76,14 @@ def transcribe(request: HttpRequest) -> HttpResponse:
 
 def filter_tasks(queryset: TaskQuerySet, form: TaskListForm) -> TaskQuerySet:
     data = form.cleaned_data
-    if data.get("status"):
-        queryset = queryset.filter(status=data["status"])
-    if data.get("task_name"):
-        queryset = queryset.filter(task_name=data["task_name"])
+    queryset = queryset.matching(data.get("status") or "", data.get("task_name") or "", data.get("search") or "")
     if data.get("task_id"):
         queryset = queryset.filter(pk=data["task_id"])
     if data.get("date_created"):
         queryset = queryset.filter(created_at__date=data["date_created"])
-    if data.get("search"):
-        queryset = queryset.search(data["search"])
     ordering = data["ordering"]
     field = {"task_id": "id", "started_at": "created_at"}.get(ordering.lstrip("-"), ordering.lstrip("-"))
-    prefix = "-" if ordering.startswith("-") else ""
-    return queryset.order_by(prefix + field, "-created_at" if field != "created_at" else "-id")
+    return queryset.sorted_by(field, descending=ordering.startswith("-"))
 
 
 def _list(request: HttpRequest) -> HttpResponse:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import DurationField, ExpressionWrapper, F, QuerySet
+from django.db.models import DurationField, ExpressionWrapper, F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from django_htmx.http import HttpResponseStopPolling
 from .. import hosted_videos, queue
 from ..cues import full_text, render_srt, render_vtt
 from ..models import UNFINISHED_STATUSES, FlaggedFrame, Status, Task, TaskName
+from ..models.tasks import TaskQuerySet
 from .forms import (
     EXAMPLE_URL,
     SORTS,
@@ -35,23 +36,16 @@ from .forms import (
 )
 
 
-def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> QuerySet[Task]:
+def _filtered_tasks(request: HttpRequest, form: TaskFilterForm) -> TaskQuerySet:
     tasks = (
         Task.objects.for_owner(request.user)
         .select_related("video")
         .annotate(duration=ExpressionWrapper(F("completed_at") - F("started_at"), output_field=DurationField()))
     )
     data = form.cleaned_data if form.is_valid() else {}
-    if data.get("q"):
-        tasks = tasks.search(data["q"])
-    if data.get("status"):
-        tasks = tasks.filter(status=data["status"])
-    if data.get("task_name"):
-        tasks = tasks.filter(task_name=data["task_name"])
+    tasks = tasks.matching(data.get("status") or "", data.get("task_name") or "", data.get("q") or "")
     sort = data.get("sort") or "-created"
-    field = SORTS[sort.lstrip("-")]
-    ordering = F(field).desc(nulls_last=True) if sort.startswith("-") else F(field).asc(nulls_last=True)
-    return tasks.order_by(ordering, "-created_at")
+    return tasks.sorted_by(SORTS[sort.lstrip("-")], descending=sort.startswith("-"))
 
 
 def _table_context(request: HttpRequest) -> dict[str, Any]:

@@ -106,6 +106,22 @@ class TaskQuerySet(models.QuerySet):
         part of the URL, transcript, client fields or task id; the status or category exactly."""
         return self.filter(_search_query(term))
 
+    def matching(self, status: str = "", task_name: str = "", search: str = "") -> TaskQuerySet:
+        """The filters that the API's list and the dashboard's table share (empty: any)."""
+        tasks = self
+        if status:
+            tasks = tasks.filter(status=status)
+        if task_name:
+            tasks = tasks.filter(task_name=task_name)
+        if search:
+            tasks = tasks.search(search)
+        return tasks
+
+    def sorted_by(self, field: str, descending: bool) -> TaskQuerySet:
+        """Ordered by `field`, tasks without a value last, the newest first among equals."""
+        ordering = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+        return self.order_by(ordering, "-created_at" if field != "created_at" else "-id")
+
 
 def _search_query(term: str) -> Q:
     term = term.strip()
