@@ -30,6 +30,14 @@ def offer_only_translations(field: forms.ChoiceField, blank: list[tuple[str, str
     field.widget.choices = blank + translation_choices()
 
 
+def refuse_untranslatable(form: forms.Form, field: str, audio_language: str | None, targets: list[str | None]) -> None:
+    """Adds to `field` why each subtitles language of `targets` cannot be written from
+    `audio_language` ("" or None: detected) on this installation."""
+    for target in filter(None, targets):
+        if problem := translate.refusal(audio_language or None, target):
+            form.add_error(field, problem)
+
+
 EXAMPLE_URL = "https://demo-files.gvideo.io/apidocs/spritefright-blender-cut30sec.mp4"
 
 
@@ -99,10 +107,7 @@ class GenerateTaskForm(TaskCreateForm):
         data = super().clean()
         if not data.get("url") and not data.get("video") and "url" not in self.errors:
             self.add_error("url", "Enter the URL of an MP4 file, or select an uploaded video.")
-        if data.get("subtitles_language"):
-            problem = translate.refusal(data.get("audio_language") or None, data["subtitles_language"])
-            if problem:
-                self.add_error("subtitles_language", problem)
+        refuse_untranslatable(self, "subtitles_language", data.get("audio_language"), [data.get("subtitles_language")])
         return data
 
 
@@ -122,10 +127,7 @@ class VideoAiSubtitlesForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if data.get("subtitles_language"):
-            problem = translate.refusal(data.get("audio_language") or None, data["subtitles_language"])
-            if problem:
-                self.add_error("subtitles_language", problem)
+        refuse_untranslatable(self, "subtitles_language", data.get("audio_language"), [data.get("subtitles_language")])
         return data
 
     def first_error(self) -> str:
@@ -189,12 +191,10 @@ class VideoUploadForm(forms.Form):
             raise forms.ValidationError("Choose a file or a URL, not both.")
         if data.get("auto_translate_subtitles_language") and data.get("auto_transcribe_audio_language") == "disable":
             self.add_error("auto_translate_subtitles_language", "Translation needs auto-transcription.")
-        elif data.get("auto_translate_subtitles_language"):
+        else:
             audio = data.get("auto_transcribe_audio_language")
-            audio = None if audio in (None, "", "auto") else audio
-            problems = [translate.refusal(audio, target) for target in data["auto_translate_subtitles_language"]]
-            for problem in filter(None, problems):
-                self.add_error("auto_translate_subtitles_language", problem)
+            targets = data.get("auto_translate_subtitles_language") or []
+            refuse_untranslatable(self, "auto_translate_subtitles_language", "" if audio == "auto" else audio, targets)
         return data
 
 
