@@ -159,11 +159,10 @@ def json_body(request: HttpRequest, form: type[forms.Form] | None = None, envelo
 # --- error pages ------------------------------------------------------------------------------
 
 
-# Where API clients call: error pages there are JSON.
-API_PREFIXES = ("/streaming/", "/v1/", "/asr", "/detect-language")
-
-
 def is_api_path(path: str) -> bool:
+    """Whether API clients call `path` (error pages there are JSON): the API's routes say."""
+    from .api.urls import API_PREFIXES  # the API's views import this module
+
     return path.startswith(API_PREFIXES)
 
 

@@ -32,3 +32,13 @@ urlpatterns = [
     path("asr", asr.asr, name="asr"),
     path("detect-language", asr.detect_language, name="asr-detect-language"),
 ]
+
+
+def _prefix(route: str) -> str:
+    """A route's first path segment as a URL prefix: "streaming/ai/tasks" → "/streaming/"."""
+    first, separator, _rest = route.partition("/")
+    return f"/{first}{separator}"
+
+
+# Where API clients call (error pages there are JSON: aitasks.http.is_api_path).
+API_PREFIXES = tuple(dict.fromkeys(_prefix(str(pattern.pattern)) for pattern in urlpatterns))
