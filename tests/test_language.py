@@ -135,13 +135,13 @@ def test_a_pair_without_an_installed_model_fails_naming_the_pair() -> None:
 
 @pytest.fixture
 def installed_models(settings: object) -> None:
-    from aitasks.engines import translation
+    from aitasks import plugins
 
     settings.AITASKS_TRANSLATION_BACKEND = "tests.fakes.FakeTranslator"
     settings.AITASKS_TRANSLATION_MODELS = "ger>fre=/models/de-fr, eng>spa=/models/en-es"
-    translation._translators.cache_clear()
+    plugins.forget()
     yield
-    translation._translators.cache_clear()
+    plugins.forget()
 
 
 def test_an_installed_model_translates_its_pair_directly(installed_models: None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from aitasks import plugins
 from aitasks.engines import translation
 from aitasks.models import Status
 from aitasks.worker import process_task
@@ -73,12 +74,12 @@ def test_noise_music_and_silence_produce_no_cues(user: object, media_server: obj
 def test_an_installed_text_model_translates_whispers_english(user: object, media_server: object, settings) -> None:
     settings.AITASKS_TRANSLATION_BACKEND = "tests.fakes.FakeTranslator"
     settings.AITASKS_TRANSLATION_MODELS = "eng>fre=/srv/models/opus-mt-en-fr"
-    translation._translators.cache_clear()
+    plugins.forget()
     try:
         result = run(user, media_server.url("spanish.mp4"), audio_language="spa", subtitles_language="fre")
         calls = translation.installed()[("eng", "fre")].calls
     finally:
-        translation._translators.cache_clear()
+        plugins.forget()
     assert result["languages"] == ["spa", "fre"]
     assert result["concatenated_text"].startswith("[fre] Good morning")  # Whisper's English, then the model
     assert {cue["language"] for cue in result["subtitles"]} == {"fre"}

@@ -17,15 +17,13 @@ backend class by dotted path (like Django's email backends).
 
 from __future__ import annotations
 
-import functools
 import os
 from pathlib import Path
 from typing import Protocol
 
 from django.conf import settings
-from django.utils.module_loading import import_string
 
-from .. import languages
+from .. import languages, plugins
 from .base import EngineError
 
 # NLLB's language tokens for the ISO-639-2/B codes (script-qualified FLORES-200 codes).
@@ -114,12 +112,17 @@ def parse_models(value: str) -> dict[tuple[str, str], Path]:
     return models
 
 
-@functools.cache
-def _translators(backend: str, models: str) -> dict[tuple[str, str], TextTranslator]:
-    backend_class = import_string(backend)
-    return {pair: backend_class(pair[0], pair[1], directory) for pair, directory in parse_models(models).items()}
-
-
 def installed() -> dict[tuple[str, str], TextTranslator]:
-    """The text translators this installation has, by (source, target) pair."""
-    return _translators(settings.AITASKS_TRANSLATION_BACKEND, settings.AITASKS_TRANSLATION_MODELS)
+    """The text translators this installation has, by (source, target) pair; each loads its
+    model when it first translates."""
+    backend = settings.AITASKS_TRANSLATION_BACKEND
+    return {
+        pair: plugins.shared(
+            backend,
+            "AITASKS_TRANSLATION_BACKEND",
+            lambda translator, pair=pair, directory=directory: translator(pair[0], pair[1], directory),
+            key=(*pair, str(directory)),
+            load=False,
+        )
+        for pair, directory in parse_models(settings.AITASKS_TRANSLATION_MODELS).items()
+    }

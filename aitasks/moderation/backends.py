@@ -14,16 +14,14 @@ built and loaded once per worker process; heavy imports happen in `load()` (the 
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import os
-import threading
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.module_loading import import_string
 
+from .. import plugins
 from ..engines.base import EngineError
 from ..results import Detection
 
@@ -220,10 +218,7 @@ def backends() -> dict[str, str]:
 
 
 def _backend_class(path: str) -> Any:
-    try:
-        return import_string(path)
-    except ImportError as error:
-        raise ImproperlyConfigured(f"AITASKS_MODERATION_BACKENDS: cannot import {path}: {error}") from None
+    return plugins.backend_class(path, "AITASKS_MODERATION_BACKENDS")
 
 
 def supported_categories() -> list[str]:
@@ -232,20 +227,11 @@ def supported_categories() -> list[str]:
     return [category for category in CATEGORIES if category in named and _backend_class(named[category]).available()]
 
 
-_lock = threading.Lock()
-
-
-@functools.cache
-def _scorer_for(path: str, category: str) -> FrameScorer:
-    scorer = _backend_class(path).from_settings(category)
-    scorer.load()
-    return scorer
-
-
 def get_scorer(category: str) -> FrameScorer:
     """The loaded backend of `category` (once per process); EngineError when it has none."""
     path = backends().get(category)
     if path is None or not _backend_class(path).available():
         raise EngineError(f"content moderation category {category!r} is not enabled on this installation")
-    with _lock:
-        return _scorer_for(path, category)
+    return plugins.shared(
+        path, "AITASKS_MODERATION_BACKENDS", lambda scorer: scorer.from_settings(category), key=(category,)
+    )
