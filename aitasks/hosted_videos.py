@@ -17,6 +17,7 @@ from django.db import transaction
 
 from . import languages, queue
 from .cues import render_vtt
+from .data_dirs import scratch_root
 from .models import Subtitle, Task, TaskName, Video, VideoStatus
 from .pipeline import fetch, media
 from .pipeline.errors import PipelineError
@@ -67,7 +68,7 @@ def store_file(video: Video, source: Path, copier: str = "") -> bool:
 def copy_origin(video: Video, copier: str) -> None:
     """Copy the video's origin URL into storage, with the same safe fetcher as AI tasks.
     Whatever goes wrong ends the copy in `error` with a reason a person can read."""
-    scratch = settings.AITASKS_DATA_DIR / "work" / f"video-{video.pk}"
+    scratch = scratch_root() / f"video-{video.pk}"
     scratch.mkdir(parents=True, exist_ok=True)
     try:
         fetch.download(video.origin_url, scratch / "origin", fetch.FetchPolicy.from_settings())

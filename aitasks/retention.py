@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import uploaded_media, webhooks
+from .data_dirs import scratch_root
 from .models import FINAL_STATUSES, Status, Task
 
 
@@ -20,7 +21,7 @@ def purge_expired() -> int:
     the number of tasks deleted."""
     cutoff = timezone.now() - timedelta(days=settings.AITASKS_RETENTION_DAYS)
     deleted, _ = Task.objects.filter(status__in=FINAL_STATUSES, completed_at__lt=cutoff).delete()
-    work = settings.AITASKS_DATA_DIR / "work"
+    work = scratch_root()
     if work.is_dir():
         running = {str(pk) for pk in Task.objects.filter(status=Status.STARTED).values_list("pk", flat=True)}
         quiet_since = time.time() - settings.AITASKS_STALLED_AFTER_S  # spare a task that just started

@@ -1,7 +1,7 @@
 """Tasks made from a file sent with the request (the OpenAI- and whisper-asr-webservice-
 compatible APIs, the CLI's --queue): the file is checked where it lies (its duration and
 whether it is media with sound) and only then stored, once, in the task's upload directory
-(models.tasks.upload_directory); the task is created by `queue.submit()` (the same queue,
+(data_dirs.upload_directory); the task is created by `queue.submit()` (the same queue,
 workers and limit as any other), and the worker reads the file in place. The file is deleted
 when its task ends. `transcribe_and_wait` is the whole request of those APIs: submit, then
 wait for the task to end.
@@ -24,8 +24,8 @@ from django.conf import settings
 from django.core.files import File
 
 from . import queue
+from .data_dirs import upload_directory, uploads_root
 from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Status, Task
-from .models.tasks import upload_directory
 from .pipeline import media
 from .pipeline.errors import PipelineError
 from .results import TaskJSON, TaskOptions
@@ -82,7 +82,7 @@ def delete(task: Task) -> None:
 
 def purge_orphans() -> int:
     """Delete uploads whose task has ended or is gone (cancelled before a worker took it)."""
-    root = upload_directory("x").parent
+    root = uploads_root()
     if not root.is_dir():
         return 0
     names = [directory.name for directory in root.iterdir()]

@@ -19,6 +19,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from .. import hosted_videos, queue, upload_limits
 from ..cues import InvalidSubtitles, to_vtt
+from ..data_dirs import scratch_root
 from ..models import UNFINISHED_STATUSES, Subtitle, Video, VideoStatus
 from ..pipeline import media
 from ..pipeline.errors import PipelineError
@@ -73,7 +74,7 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
         form.add_error("file", f"The file is larger than {settings.AITASKS_MAX_UPLOAD_MB} MB.")
         return None
     # Django streamed the upload to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE): move it on.
-    scratch = Path(tempfile.mkdtemp(dir=_scratch_dir())) / "upload"
+    scratch = Path(tempfile.mkdtemp(dir=scratch_root(create=True))) / "upload"
     try:
         with scratch.open("wb") as target:
             for chunk in upload.chunks():
@@ -94,12 +95,6 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
     elif video.error:  # stored, but its auto-transcription did not fit in the queue
         messages.error(request, f"The video was stored; {video.error}.")
     return video
-
-
-def _scratch_dir() -> Path:
-    directory = settings.AITASKS_DATA_DIR / "work"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
 
 
 def _own_video(request: HttpRequest, video_id: int) -> Video:

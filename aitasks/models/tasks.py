@@ -13,6 +13,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from ..cues import Cue, format_timestamp, full_text, render_vtt
+from ..data_dirs import scratch_root, upload_directory
 from ..results import ModerationResult, TaskJSON, TaskOptions, TranscriptionResult
 
 
@@ -220,7 +221,7 @@ class Task(models.Model):
     def workdir(self) -> Path:
         """The worker's scratch folder for this task (the download, the audio): removed when
         the attempt ends, or when recovery takes the task back."""
-        return settings.AITASKS_DATA_DIR / "work" / str(self.pk)
+        return scratch_root() / str(self.pk)
 
     @property
     def is_final(self) -> bool:
@@ -387,11 +388,6 @@ class Task(models.Model):
 
     def revoke(self) -> bool:
         return self.transition(Status.REVOKED, stage="", completed_at=Coalesce(F("completed_at"), Now()))
-
-
-def upload_directory(task_id: uuid.UUID | str) -> Path:
-    """Where the file sent with a task's request is kept until the task ends."""
-    return settings.AITASKS_DATA_DIR / "uploads" / str(task_id)
 
 
 # Sent with `task` inside the transaction that ends it (SUCCESS, FAILURE, REVOKED): what must be

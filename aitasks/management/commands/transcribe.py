@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
@@ -15,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from aitasks import jobs, languages, queue, uploaded_media
 from aitasks.api.forms import TaskCreateForm
 from aitasks.cues import full_text, render_srt, render_vtt
+from aitasks.data_dirs import scratch_root
 from aitasks.engines.base import EngineError
 from aitasks.models import Status, Task
 from aitasks.pipeline.errors import PipelineError
@@ -104,7 +104,7 @@ class Command(BaseCommand):
     ) -> Task:
         # An unsaved task: the worker's job from the same fields, the same result formatting as the API's.
         task = Task(url=source, audio_language=audio_language, subtitles_language=subtitles_language)
-        workdir = Path(tempfile.mkdtemp(prefix="transcribe-", dir=_scratch()))
+        workdir = Path(tempfile.mkdtemp(prefix="transcribe-", dir=scratch_root(create=True)))
         job = jobs.transcription_job(task, workdir=workdir, local_file=None if is_url else Path(source).resolve())
         try:
             outcome = run_pipeline(job, progress)
@@ -157,9 +157,3 @@ def _language(code: str, option: str) -> str:
         return languages.normalize(code)
     except languages.UnknownLanguage as error:
         raise CommandError(f"{option}: {error}") from None
-
-
-def _scratch() -> Path:
-    directory = settings.AITASKS_DATA_DIR / "work"
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
