@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
+from aitasks.jobs import transcription_job
 from aitasks.models import ChineseScript, Task
 from aitasks.pipeline import script, subtitles
 from aitasks.pipeline.transcribe import TimedWord
-from aitasks.worker import job_for
 from tests.conftest import TASK_URL, make_task, signed_in
 
 # Whisper's Chinese from one clip to the next: Traditional here, Simplified there.
@@ -58,7 +58,7 @@ def test_a_bad_setting_stops_the_service_at_start() -> None:
 
 def chinese_cues(task: Task) -> str:
     """The text of the Chinese cues that the pipeline's last stages make of MIXED for the task."""
-    words = script.one_script(MIXED, job_for(task).chinese_script)
+    words = script.one_script(MIXED, transcription_job(task).chinese_script)
     return "".join(cue.text for cue in subtitles.build_cues(words) if cue.language == "chi")
 
 
@@ -92,7 +92,7 @@ def test_a_task_that_does_not_ask_gets_the_installations_script(api: object, set
     assert chinese_cues(task) == "这个国家我们说话"
     # Read when the task runs: an operator who changes the setting changes waiting tasks too.
     settings.AITASKS_CHINESE_SCRIPT = "hongkong"  # type: ignore[attr-defined]
-    assert job_for(task).chinese_script == "hongkong"
+    assert transcription_job(task).chinese_script == "hongkong"
     assert chinese_cues(task).startswith("這個國家我們")
 
 
