@@ -15,6 +15,7 @@ class AitasksConfig(AppConfig):
 
         post_spawn.connect(_recover_when_a_worker_starts, dispatch_uid="aitasks-recover-on-spawn")
         post_spawn.connect(_warm_up_when_a_worker_starts, dispatch_uid="aitasks-warm-up-on-spawn")
+        post_spawn.connect(_start_the_webhook_pool, dispatch_uid="aitasks-webhook-pool-on-spawn")
         from . import webhooks
         from .models.tasks import task_ended
 
@@ -30,6 +31,14 @@ def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: An
     from .worker import recover_stalled_tasks
 
     recover_stalled_tasks()
+
+
+def _start_the_webhook_pool(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
+    # Deliveries have threads of their own in each worker process: a receiver that hangs never
+    # holds the thread that transcribes (see aitasks.webhook_pool).
+    from .webhook_pool import start
+
+    start()
 
 
 def _warm_up_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:

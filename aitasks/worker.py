@@ -5,11 +5,12 @@ runs it and records the outcome.
 - process_task: one AI task, through aitasks.pipeline (transcription) or aitasks.moderation
   (queued by aitasks.queue); an internal failure is retried by aitasks.queue.retry_or_fail;
 - copy_video: a video's origin into storage (aitasks.hosted_videos);
-- deliver_webhook, deliver_due_webhooks: a finished task's webhook deliveries, and those due
-  again or left by a worker that died (aitasks.webhooks; scheduled every minute);
 - recover_stalled_tasks: work whose worker died or whose message was lost
   (aitasks.queue.recovery; scheduled, and at worker start);
 - purge_expired: results past the retention period, and leftover files (aitasks.retention).
+
+Webhook deliveries are not among them: they run on a pool of their own in each worker process
+(aitasks.webhook_pool), so that a receiver that hangs never holds a worker that transcribes.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import logging
 import shutil
 import time
 
-from . import hosted_videos, jobs, queue, retention, uploaded_media, webhooks
+from . import hosted_videos, jobs, queue, retention, uploaded_media
 from .engines.base import EngineError
 from .models import Task, TaskName, Video
 from .moderation.pipeline import run_moderation
@@ -104,16 +105,6 @@ def copy_video(video_id: int) -> str:
         return "skipped: not waiting to be copied"
     hosted_videos.copy_origin(video, video.copier)
     return "copied"
-
-
-def deliver_webhook(delivery_id: str) -> str:
-    """One attempt at one webhook delivery (queued when its task ends)."""
-    return webhooks.deliver(delivery_id)
-
-
-def deliver_due_webhooks() -> int:
-    """The schedule of every minute: deliveries due again, and claims left by workers that died."""
-    return webhooks.deliver_due()
 
 
 def recover_stalled_tasks() -> int:

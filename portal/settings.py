@@ -308,6 +308,21 @@ AITASKS_REQUEUE_AFTER_S = envint("AITASKS_REQUEUE_AFTER_S", 600, minimum=1)
 # Finished tasks and their results are deleted after this many days (Gcore: one month).
 AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 
+# Webhook deliveries run on a pool of their own in each worker process (aitasks/webhook_pool.py),
+# never on the threads that transcribe: this many attempts at once per process; one attempt
+# may take CONNECT_TIMEOUT_S to connect and TIMEOUT_S in all; one account holds at most
+# ACCOUNT_SLOTS of the pool's threads at once and ACCOUNT_BUDGET_S of attempt time per
+# BUDGET_WINDOW_S (its other deliveries wait, in order, until its budget allows).
+AITASKS_WEBHOOK_THREADS = envint("AITASKS_WEBHOOK_THREADS", 8, minimum=1)
+AITASKS_WEBHOOK_CONNECT_TIMEOUT_S = envfloat("AITASKS_WEBHOOK_CONNECT_TIMEOUT_S", 3, maximum=30)
+AITASKS_WEBHOOK_TIMEOUT_S = envfloat("AITASKS_WEBHOOK_TIMEOUT_S", 10, maximum=50)  # < the claim's 60 s
+AITASKS_WEBHOOK_ACCOUNT_SLOTS = envint("AITASKS_WEBHOOK_ACCOUNT_SLOTS", 2, minimum=1)
+AITASKS_WEBHOOK_ACCOUNT_BUDGET_S = envfloat("AITASKS_WEBHOOK_ACCOUNT_BUDGET_S", 120, maximum=86400)
+AITASKS_WEBHOOK_BUDGET_WINDOW_S = envfloat("AITASKS_WEBHOOK_BUDGET_WINDOW_S", 600, maximum=86400)
+AITASKS_WEBHOOK_POLL_S = envfloat("AITASKS_WEBHOOK_POLL_S", 1, maximum=60)
+if AITASKS_WEBHOOK_CONNECT_TIMEOUT_S > AITASKS_WEBHOOK_TIMEOUT_S:
+    raise ImproperlyConfigured("AITASKS_WEBHOOK_CONNECT_TIMEOUT_S must not be above AITASKS_WEBHOOK_TIMEOUT_S")
+
 # --- the worker (django-q2) -------------------------------------------------------------------
 # django-q2's own defaults are unsafe (no timeout, endless retries, Redis when no broker is
 # named): name the broker, keep timeout < retry, deliver once and let aitasks count retries.

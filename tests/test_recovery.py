@@ -82,11 +82,7 @@ def test_the_old_worker_cannot_overwrite_a_task_taken_from_it(user: object, djan
 
 def test_the_periodic_jobs_are_scheduled_by_paths_that_import() -> None:
     functions = set(Schedule.objects.values_list("func", flat=True))
-    assert {
-        "aitasks.worker.recover_stalled_tasks",
-        "aitasks.worker.purge_expired",
-        "aitasks.worker.deliver_due_webhooks",
-    } <= functions
+    assert {"aitasks.worker.recover_stalled_tasks", "aitasks.worker.purge_expired"} <= functions
     for function in functions:
         assert callable(import_string(function))
 

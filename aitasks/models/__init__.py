@@ -16,10 +16,11 @@ from .tasks import (
     sources_of,
 )
 from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
-from .webhooks import Delivery, DeliveryState, Webhook
+from .webhooks import Delivery, DeliveryAttempt, DeliveryState, Webhook
 
 __all__ = [
     "Delivery",
+    "DeliveryAttempt",
     "DeliveryState",
     "Webhook",
     "DEFAULT_TRANSLATIONS",

@@ -24,8 +24,9 @@ from django.utils import timezone
 FIRST_RETRY_S = 30
 MAX_RETRY_S = 3600
 GIVE_UP_AFTER = timedelta(days=1)
-# How long a claimed delivery may stay unanswered before another worker takes it over: more
-# than the HTTP timeout of one attempt, so a slow receiver is not called twice at once.
+# How long a claimed delivery may stay unanswered before another pool takes it over: more
+# than the longest attempt (AITASKS_WEBHOOK_TIMEOUT_S), so a slow receiver is not called twice
+# at once.
 CLAIM_S = 60
 
 
@@ -112,8 +113,9 @@ class Delivery(models.Model):
             self.refresh_from_db()
         return bool(won)
 
-    def record(self, status_code: int | None, error: str) -> DeliveryState:
-        """The outcome of the attempt this worker claimed: delivered, retry later, or give up."""
+    def record(self, status_code: int | None, error: str) -> DeliveryState | None:
+        """The outcome of the attempt this worker claimed: delivered, retry later, or give up;
+        None when the delivery is gone (its webhook was deleted during the attempt)."""
         now = timezone.now()
         fields: dict[str, Any] = {"last_status_code": status_code, "last_error": error[:500], "claimed_until": None}
         if status_code is not None and 200 <= status_code < 300:
@@ -126,5 +128,22 @@ class Delivery(models.Model):
                 fields.update(state=DeliveryState.PENDING, next_attempt_at=now + timedelta(seconds=delay))
         # Only while this worker still holds the claim (it may have expired and been taken over).
         Delivery.objects.filter(pk=self.pk, state=DeliveryState.SENDING, attempts=self.attempts).update(**fields)
-        self.refresh_from_db()
-        return DeliveryState(self.state)
+        now_stored = Delivery.objects.filter(pk=self.pk).values_list("state", flat=True).first()
+        if now_stored is None:
+            return None
+        self.state = now_stored
+        return DeliveryState(now_stored)
+
+
+class DeliveryAttempt(models.Model):
+    """One attempt at a delivery and how long it held a thread of the delivery pool: each
+    account's budget of delivery time counts these (aitasks.webhook_pool). The owner is kept
+    here: deleting a webhook (and with it its deliveries) does not give its time back."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL, related_name="attempt_log")
+    started_at = models.DateTimeField(db_index=True)
+    duration_ms = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "started_at"])]

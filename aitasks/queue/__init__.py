@@ -11,7 +11,7 @@ The django-q2 entry points that run the work are in aitasks.worker.
 
 from __future__ import annotations
 
-from .broker import attempts_left, enqueue, enqueue_call, enqueue_copy, requeue, retry_or_fail, send, send_copy
+from .broker import attempts_left, enqueue, enqueue_copy, requeue, retry_or_fail, send, send_copy
 from .recovery import recover
 from .submit import QueueFull, Submitted, lock_account, submit, unfinished_work
 from .workers import HOST, this_worker
@@ -22,7 +22,6 @@ __all__ = [
     "Submitted",
     "attempts_left",
     "enqueue",
-    "enqueue_call",
     "enqueue_copy",
     "lock_account",
     "recover",

@@ -75,13 +75,6 @@ def send_copy(video: Video) -> bool:
     return _send("aitasks.worker.copy_video", video.pk, name=f"video-copy-{video.pk}", group="aitasks")
 
 
-def enqueue_call(function: str, *args: object) -> None:
-    """Queue any worker function (a dotted path) once the surrounding transaction commits.
-    Its callers keep their own record of what is due (webhook deliveries: `deliver_due`, every
-    minute), so a message the broker could not take is only late."""
-    transaction.on_commit(lambda: _send(function, *args, name="", group="aitasks"))
-
-
 def _send(function: str, *args: object, name: str, group: str) -> bool:
     options = {"task_name": name} if name else {}
     try:
