@@ -16,10 +16,12 @@ import pytest
 from aitasks import webhooks
 from aitasks.models import Delivery, DeliveryAttempt, DeliveryState, Status, Webhook
 from aitasks.webhook_pool import DeliveryPool
+from tests import test_service
 from tests.conftest import make_task
 from tests.test_service import Service, wait_until_final
 
 pytestmark = pytest.mark.django_db(transaction=True)
+stop_after = test_service.stop_after  # the services a test started, stopped after it
 
 
 class HangingReceiver:
@@ -107,14 +109,6 @@ def quick() -> Iterator[QuickReceiver]:
     receiver = QuickReceiver()
     yield receiver
     receiver.close()
-
-
-@pytest.fixture
-def stop_after() -> Iterator[list[Service]]:
-    services: list[Service] = []
-    yield services
-    for service in services:
-        service.stop()
 
 
 @pytest.fixture
