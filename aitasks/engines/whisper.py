@@ -79,8 +79,7 @@ class FasterWhisperEngine:
             cpu_workers=settings.AITASKS_WHISPER_CPU_WORKERS,
             batch_size=settings.AITASKS_WHISPER_BATCH_SIZE,
             beam_size=settings.AITASKS_WHISPER_BEAM_SIZE,
-            # Worker processes share the machine's cores.
-            cores=max(1, (os.cpu_count() or 1) // settings.Q_CLUSTER["workers"]),
+            cores=settings.AITASKS_WHISPER_CORES,
         )
 
     def load(self) -> None:
