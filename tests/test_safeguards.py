@@ -192,7 +192,9 @@ class RecordedDecoder:
         self.batches: list[list[Clip]] = []
         self.decoded_alone: list[Clip] = []
 
-    def decode_batch(self, samples: np.ndarray, clips: list[Clip], options: Mapping[str, Any]) -> list:
+    def decode_batch(
+        self, samples: np.ndarray, clips: list[Clip], options: Mapping[str, Any]
+    ) -> list[list[DecodedSegment]]:
         self.batches.append(list(clips))
         return [self.batched.get(clip, []) for clip in clips]
 
@@ -265,6 +267,27 @@ def test_text_the_fallback_invents_on_claps_is_dropped() -> None:
     )
     assert safeguarded(decoder, [clip]) == []
     assert decoder.decoded_alone == [clip]
+
+
+def test_a_sentence_the_fallback_only_sampled_over_probable_non_speech_is_dropped() -> None:
+    # The claps recorded above (no-speech 0.52): a window improbable in the batch, then the
+    # fallback's sentence with middling words; dropped when sampled, kept as the model's own first
+    # choice (temperature 0).
+    sampled, first_choice = (0.0, 8.0), (8.0, 16.0)
+    sentence, words = " I'm not sure if I can make it.", [0.55, 0.5, 0.62, 0.48, 0.51, 0.6, 0.58, 0.55]
+    decoder = RecordedDecoder(
+        batched={
+            clip: [decoded(" Thank you for the music.", clip[0], clip[1], -1.2, 0.52)]
+            for clip in (sampled, first_choice)
+        },
+        alone={
+            sampled: [decoded(sentence, 1.0, 4.0, -0.9, 0.52, words, temperature=0.6)],
+            first_choice: [decoded(sentence, 9.0, 12.0, -0.9, 0.52, words, temperature=0.0)],
+        },
+    )
+    segments = safeguarded(decoder, [sampled, first_choice])
+    assert decoder.decoded_alone == [sampled, first_choice]
+    assert [(segment.start_ms, segment.text) for segment in segments] == [(9000, sentence)]
 
 
 def test_a_stretch_without_words_is_decoded_in_a_second_batch() -> None:
