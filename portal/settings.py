@@ -247,10 +247,14 @@ AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "auto")
 AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "auto")
 # Load the engine and run it once on a second of audio when a worker process starts.
 AITASKS_WARM_UP = envbool("AITASKS_WARM_UP", True)
-# CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from the
-# cores of each worker process, cores ÷ AITASKS_WORKERS (replicas = min(cores, 4), threads =
-# cores // replicas; a window decoded alone runs on all the cores, up to 8). See
-# aitasks/engines/replicas.py.
+# The cores the speech engine of each worker process may use; 0: the machine's cores shared
+# by the worker processes (cores ÷ AITASKS_WORKERS, the count Q_CLUSTER reads below).
+AITASKS_WHISPER_CORES = envint("AITASKS_WHISPER_CORES", 0) or max(
+    1, (os.cpu_count() or 1) // envint("AITASKS_WORKERS", 1, minimum=1)
+)
+# CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from
+# AITASKS_WHISPER_CORES (replicas = min(cores, 4), threads = cores // replicas; a window decoded
+# alone runs on all the cores, up to 8). See aitasks/engines/replicas.py.
 AITASKS_WHISPER_CPU_WORKERS = envint("AITASKS_WHISPER_CPU_WORKERS", 0)
 AITASKS_WHISPER_CPU_THREADS = envint("AITASKS_WHISPER_CPU_THREADS", 0)
 # Windows per batched call: a file's windows go in as few batches as possible (9 windows in

@@ -79,7 +79,7 @@ def test_a_window_whose_batched_output_loops_is_decoded_again_without_a_loop(
     # Six slow "uh"s, a second apart: the batched decoder writes a run of "Uh..." (a loop by
     # Whisper's signals); Whisper's sequential decoder with its fallback decodes the window again.
     clip = np.concatenate([part for _ in range(6) for part in (media.speak("uh", speed=80), media.silence(0.9))])
-    with caplog.at_level(logging.INFO, logger="aitasks.engines.whisper"):
+    with caplog.at_level(logging.INFO, logger="aitasks.engines.safeguards"):
         segments = list(engine.transcribe(clip, [(0.0, len(clip) / media.RATE)], "eng", "transcribe"))
     assert any("decoded again" in record.getMessage() for record in caplog.records)
     words = [word.text for segment in segments for word in segment.words]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,11 +124,27 @@ def test_two_replicas_transcribe_a_batch_of_windows_in_order() -> None:
     assert all(a.start_ms <= b.start_ms for a, b in zip(words, words[1:], strict=False))
 
 
+def whisper_cores_with(**environment: str) -> int:
+    """AITASKS_WHISPER_CORES as settings.py resolves it in a process started with `environment`."""
+    env = {name: value for name, value in os.environ.items() if name != "AITASKS_WHISPER_CORES"}
+    answer = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; print(settings.AITASKS_WHISPER_CORES)"],
+        env={**env, **environment},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(answer.stdout)
+
+
 def test_worker_processes_share_the_cores_among_their_replicas(settings: object) -> None:
-    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "workers": 2}
+    cores = max(1, (os.cpu_count() or 1) // 2)
+    assert whisper_cores_with(AITASKS_WORKERS="2") == cores
+    assert whisper_cores_with(AITASKS_WORKERS="2", AITASKS_WHISPER_CORES="3") == 3  # named cores win
+    settings.AITASKS_WHISPER_CORES = cores
     settings.AITASKS_WHISPER_CPU_WORKERS = settings.AITASKS_WHISPER_CPU_THREADS = 0
     engine = FasterWhisperEngine.from_settings()  # not loaded: only its plan
-    cores = max(1, (os.cpu_count() or 1) // 2)
     assert (engine.cpu_workers, engine.cpu_threads, engine.solo_threads) == plan_threads(cores, 0, 0)
     settings.AITASKS_WHISPER_CPU_WORKERS, settings.AITASKS_WHISPER_CPU_THREADS = 1, 3
     engine = FasterWhisperEngine.from_settings()

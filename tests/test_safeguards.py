@@ -1,15 +1,26 @@
 """Whisper's safeguards on recorded model output (faster-whisper, base, batched decoding).
 
 The texts and scores below were recorded from the batched decoder on clips made with espeak-ng:
-twelve "uh"s, one second apart, came back as forty; eight slow "or"s as "Art" eight times.
+twelve "uh"s, one second apart, came back as forty; eight slow "or"s as "Art" eight times. The
+policy runs over a decoder that replays such output (`RecordedDecoder`): what it decodes again,
+drops and collapses does not depend on the engine.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from aitasks.engines.base import Segment
 from aitasks.engines.safeguards import (
+    DecodedSegment,
+    DecodedWord,
     Verdict,
     collapse_repeats,
     compression_ratio,
+    decode_with_safeguards,
     has_loop,
     invented_by_the_fallback,
     is_phantom,
@@ -141,3 +152,177 @@ def test_stretches_without_words_are_found_at_the_end_and_in_the_middle() -> Non
     assert unheard((0.0, 20.0), [(0.2, 5.0), (11.0, 19.5)]) == [(5.0, 11.0)]
     assert unheard((0.0, 20.0), [(0.2, 5.0), (6.5, 19.5)]) == []  # a short pause is not speech passed over
     assert unheard((0.0, 6.0), []) == [(0.0, 6.0)]
+
+
+# --- the policy, over a decoder that replays recorded output -------------------------------
+
+Clip = tuple[float, float]
+SAMPLES = np.zeros(16_000 * 31, dtype=np.float32)  # the policy hands the audio to the decoder only
+
+
+def decoded(
+    text: str,
+    start: float,
+    end: float,
+    avg_logprob: float = -0.3,
+    no_speech_prob: float = 0.02,
+    probabilities: list[float] | None = None,
+    temperature: float = 0.0,
+) -> DecodedSegment:
+    """A segment as a decoder writes it, its words spread evenly over `start`-`end`."""
+    texts = words_of(text)
+    step = (end - start) / len(texts)
+    probabilities = probabilities or [0.9] * len(texts)
+    words = tuple(
+        DecodedWord(start + index * step, start + (index + 1) * step, word, probability)
+        for index, (word, probability) in enumerate(zip(texts, probabilities, strict=True))
+    )
+    return DecodedSegment(start, end, text, avg_logprob, no_speech_prob, temperature, words)
+
+
+class RecordedDecoder:
+    """The two operations of an engine, replaying what the batched and the sequential decoder
+    wrote for each clip, and noting what they were asked."""
+
+    def __init__(
+        self, batched: dict[Clip, list[DecodedSegment]], alone: dict[Clip, list[DecodedSegment]] | None = None
+    ) -> None:
+        self.batched = batched
+        self.alone = alone or {}
+        self.batches: list[list[Clip]] = []
+        self.decoded_alone: list[Clip] = []
+
+    def decode_batch(
+        self, samples: np.ndarray, clips: list[Clip], options: Mapping[str, Any]
+    ) -> list[list[DecodedSegment]]:
+        self.batches.append(list(clips))
+        return [self.batched.get(clip, []) for clip in clips]
+
+    def decode_alone(self, samples: np.ndarray, clip: Clip, options: Mapping[str, Any]) -> list[DecodedSegment]:
+        self.decoded_alone.append(clip)
+        return self.alone[clip]
+
+
+def safeguarded(decoder: RecordedDecoder, clips: list[Clip]) -> list[Segment]:
+    return list(decode_with_safeguards(decoder, SAMPLES, clips, {"language": "en"}))
+
+
+def text_of(segments: list[Segment]) -> str:
+    return "".join(segment.text for segment in segments)
+
+
+def test_a_window_that_loops_is_decoded_again_alone() -> None:
+    text, logprob, no_speech = UH_LOOP
+    clip = (0.0, 12.0)
+    decoder = RecordedDecoder(
+        batched={clip: [decoded(text, 0.0, 12.0, logprob, no_speech)]},
+        alone={clip: [decoded(" Uh, uh, uh.", 0.4, 3.2)]},
+    )
+    segments = safeguarded(decoder, [clip])
+    assert decoder.decoded_alone == [clip]
+    assert text_of(segments) == " Uh, uh, uh."
+    assert [(word.start_ms, word.end_ms) for word in segments[0].words] == [(400, 1333), (1333, 2267), (2267, 3200)]
+
+
+def test_ordinary_speech_is_kept_as_the_batch_decoded_it() -> None:
+    text, logprob, no_speech = SPEECH
+    clip = (1.0, 9.0)
+    decoder = RecordedDecoder(batched={clip: [decoded(text, 1.2, 8.6, logprob, no_speech)]})
+    segments = safeguarded(decoder, [clip])
+    assert decoder.decoded_alone == [] and decoder.batches == [[clip]]
+    assert text_of(segments) == text
+    assert (segments[0].start_ms, segments[0].end_ms) == (1200, 8600)
+
+
+def test_a_window_whisper_takes_for_non_speech_is_dropped() -> None:
+    clip = (0.0, 6.0)
+    text = " I'm not sure if I'll be able to do that."
+    decoder = RecordedDecoder(batched={clip: [decoded(text, 0.0, 6.0, avg_logprob=-1.3, no_speech_prob=0.7)]})
+    assert safeguarded(decoder, [clip]) == []
+    assert decoder.decoded_alone == []  # not speech: nothing to decode again
+
+
+def test_a_phantom_phrase_over_audio_unlike_speech_is_dropped() -> None:
+    music, speaker = (0.0, 5.0), (5.0, 10.0)
+    decoder = RecordedDecoder(
+        batched={
+            music: [decoded(" Thank you for watching!", 1.0, 3.0, -0.6, 0.05, [0.31, 0.42, 0.35, 0.4])],
+            speaker: [decoded(" Thank you for watching!", 6.0, 8.0, -0.2, 0.02, [0.97, 0.99, 0.98, 0.96])],
+        }
+    )
+    segments = safeguarded(decoder, [music, speaker])
+    assert [(segment.start_ms, segment.text) for segment in segments] == [(6000, " Thank you for watching!")]
+
+
+def test_text_the_fallback_invents_on_claps_is_dropped() -> None:
+    clip = (0.0, 8.0)
+    decoder = RecordedDecoder(
+        batched={clip: [decoded(" I don't know what that is.", 0.0, 8.0, -1.5, 0.55)]},
+        alone={
+            clip: [
+                decoded(CLAPS_SENTENCE, 0.0, 4.0, -0.98, 0.3, CLAPS_FIRST),
+                decoded(CLAPS_SENTENCE, 4.0, 8.0, -0.98, 0.3, CLAPS_AGAIN),
+            ]
+        },
+    )
+    assert safeguarded(decoder, [clip]) == []
+    assert decoder.decoded_alone == [clip]
+
+
+def test_a_sentence_the_fallback_only_sampled_over_probable_non_speech_is_dropped() -> None:
+    # The claps recorded above (no-speech 0.52): a window improbable in the batch, then the
+    # fallback's sentence with middling words; dropped when sampled, kept as the model's own first
+    # choice (temperature 0).
+    sampled, first_choice = (0.0, 8.0), (8.0, 16.0)
+    sentence, words = " I'm not sure if I can make it.", [0.55, 0.5, 0.62, 0.48, 0.51, 0.6, 0.58, 0.55]
+    decoder = RecordedDecoder(
+        batched={
+            clip: [decoded(" Thank you for the music.", clip[0], clip[1], -1.2, 0.52)]
+            for clip in (sampled, first_choice)
+        },
+        alone={
+            sampled: [decoded(sentence, 1.0, 4.0, -0.9, 0.52, words, temperature=0.6)],
+            first_choice: [decoded(sentence, 9.0, 12.0, -0.9, 0.52, words, temperature=0.0)],
+        },
+    )
+    segments = safeguarded(decoder, [sampled, first_choice])
+    assert decoder.decoded_alone == [sampled, first_choice]
+    assert [(segment.start_ms, segment.text) for segment in segments] == [(9000, sentence)]
+
+
+def test_a_stretch_without_words_is_decoded_in_a_second_batch() -> None:
+    # As recorded on FLEURS: the batched decoder wrote the first sentence and stopped.
+    clip, rest = (7.7, 30.8), (14.9, 30.8)
+    first, second = " Der erste Satz ist hier zu Ende.", " Der zweite Satz kommt danach."
+    decoder = RecordedDecoder(batched={clip: [decoded(first, 7.7, 14.9)], rest: [decoded(second, 15.2, 29.5)]})
+    segments = safeguarded(decoder, [clip])
+    assert decoder.batches == [[clip], [rest]]
+    assert text_of(segments) == first + second
+    assert all(a.start_ms <= b.start_ms for a, b in zip(segments, segments[1:], strict=False))
+
+
+def test_a_window_without_any_word_is_not_decoded_again() -> None:
+    clip = (0.0, 20.0)
+    decoder = RecordedDecoder(batched={})  # the batched decoder wrote nothing for it
+    assert safeguarded(decoder, [clip]) == []
+    assert decoder.batches == [[clip]] and decoder.decoded_alone == []
+
+
+def test_a_loop_surviving_the_fallback_is_collapsed_to_one_copy() -> None:
+    clip = (0.0, 10.0)
+    loop = " Well, or, or, or, or, or, or, or, or, we could go."
+    decoder = RecordedDecoder(
+        batched={clip: [decoded(loop, 0.0, 10.0, -0.4, 0.1)]}, alone={clip: [decoded(loop, 0.0, 10.0, -0.4, 0.1)]}
+    )
+    segments = safeguarded(decoder, [clip])
+    assert decoder.decoded_alone == [clip]
+    assert text_of(segments) == " Well, or, we could go."
+    assert (segments[0].start_ms, segments[0].end_ms) == (0, 10000)
+
+
+def test_windows_come_out_in_the_order_they_went_in() -> None:
+    clips = [(0.0, 5.0), (5.0, 10.0), (10.0, 15.0)]
+    decoder = RecordedDecoder(
+        batched={clips[0]: [decoded(" One.", 1.0, 2.0)], clips[2]: [decoded(" Three.", 11.0, 12.0)]}
+    )
+    assert [segment.text for segment in safeguarded(decoder, clips)] == [" One.", " Three."]

@@ -1,10 +1,10 @@
-"""Whisper's known failure modes, recognised on its own output.
+"""Whisper's known failure modes, recognised on its own output, and the policy that acts on them.
 
 Batched decoding (one pass over many windows) skips the checks that Whisper's sequential
 decoder makes on every window: a window whose text compresses too well (a repetition loop) or
 whose tokens are improbable is decoded again at higher temperatures, and a window that is
-probably not speech is dropped. This module holds those checks, on plain values, so that the
-engine can apply them per window and tests can run them on recorded model outputs:
+probably not speech is dropped. This module holds those checks, on plain values, so that tests
+can run them on recorded model outputs:
 
 - `judge`: keep a window, drop it as non-speech, or decode it again;
 - `repeated_runs` / `collapse_repeats`: a phrase of 1-3 words said 4+ times in a row, and the
@@ -12,15 +12,27 @@ engine can apply them per window and tests can run them on recorded model output
 - `is_phantom`: the phrases Whisper writes on silence, music and noise ("Thanks for watching",
   subtitle credits), in many languages; dropped only when the audio under them does not sound
   like speech (`sounds_unlike_speech`).
+
+It also holds the policy, written once over the two operations any engine offers
+(`WindowDecoder`: decode a batch of windows, decode one window alone), so that every engine
+applies the same safeguards: `decode_with_safeguards`.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 import unicodedata
 import zlib
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
+
+import numpy as np
+
+from .base import Segment, Word
+
+logger = logging.getLogger(__name__)
 
 # Whisper's own thresholds (openai/whisper transcribe.py, faster-whisper's defaults).
 COMPRESSION_RATIO_THRESHOLD = 2.4
@@ -251,3 +263,153 @@ def invented_by_the_fallback(
         return True
     sentence = _normalize_phrase(text)
     return bool(sentence) and sentence == _normalize_phrase(previous_text)
+
+
+# --- the policy, over any engine's two operations -------------------------------------------
+
+
+@dataclass(frozen=True)
+class DecodedWord:
+    start: float  # seconds from the start of the whole audio
+    end: float
+    text: str  # as the model wrote it, with its leading space where the language uses spaces
+    probability: float
+
+
+@dataclass(frozen=True)
+class DecodedSegment:
+    """A segment as a decoder wrote it, with the signals the safeguards judge it by."""
+
+    start: float  # seconds from the start of the whole audio
+    end: float
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    temperature: float  # the temperature it was decoded at: above 0, the fallback sampled it
+    words: tuple[DecodedWord, ...]
+
+
+class WindowDecoder(Protocol):
+    """What the safeguards need from an engine. `clips` are (start, end) seconds of `samples`
+    (16 kHz), at most 30 s each; `options` are the engine's own, passed through untouched."""
+
+    def decode_batch(
+        self, samples: np.ndarray, clips: list[tuple[float, float]], options: Mapping[str, Any]
+    ) -> Iterable[list[DecodedSegment]]:
+        """Each clip's segments, one list per clip in clip order (empty where nothing was
+        written), by the fast decoder that skips Whisper's checks. May come lazily, clip by clip."""
+        ...
+
+    def decode_alone(
+        self, samples: np.ndarray, clip: tuple[float, float], options: Mapping[str, Any]
+    ) -> list[DecodedSegment]:
+        """One clip by the careful decoder: Whisper's sequential decoding with its temperature
+        fallback and compression-ratio, log-probability and no-speech checks."""
+        ...
+
+
+def decode_with_safeguards(
+    decoder: WindowDecoder, samples: np.ndarray, clips: list[tuple[float, float]], options: Mapping[str, Any]
+) -> Iterator[Segment]:
+    """The clips decoded as a batch, then Whisper's safeguards window by window: one that loops
+    or is improbable is decoded again alone; one Whisper takes for non-speech is dropped, and so
+    are phantom phrases and text the fallback invented where no speech is heard; stretches left
+    without words are decoded on their own; a loop that survives is collapsed to one copy."""
+    for clip, decoded in zip(clips, decoder.decode_batch(samples, clips, options), strict=True):
+        yield from _heard(decoder, samples, clip, decoded, options)
+
+
+def _heard(
+    decoder: WindowDecoder,
+    samples: np.ndarray,
+    clip: tuple[float, float],
+    decoded: list[DecodedSegment],
+    options: Mapping[str, Any],
+) -> Iterator[Segment]:
+    """The window's checked words, and those of the stretches Whisper passed over (it may stop
+    after the first of several utterances, or skip one), each decoded on its own."""
+    segments = list(_checked(decoder, samples, clip, decoded, options))
+    tried: set[tuple[float, float]] = set()
+    # A window with no word at all is one Whisper heard no speech in: the same audio again
+    # would give the same answer.
+    for _round in range(UNHEARD_ROUNDS if segments else 0):
+        times = [(word.start_ms / 1000, word.end_ms / 1000) for segment in segments for word in segment.words]
+        gaps = [gap for gap in unheard(clip, times) if gap not in tried]
+        if not gaps:
+            break
+        tried.update(gaps)
+        logger.info("window %.1f-%.1f s: %d stretches without words decoded on their own", *clip, len(gaps))
+        for gap, gap_decoded in zip(gaps, decoder.decode_batch(samples, gaps, options), strict=True):
+            segments.extend(_checked(decoder, samples, gap, gap_decoded, options))
+        segments.sort(key=lambda segment: segment.start_ms)
+    # The last resort, over the whole window: a run that survived the fallback is cut to one copy.
+    kept = {id(word) for word in collapse_repeats([w for s in segments for w in s.words], _word_text)}
+    for segment in segments:
+        words = tuple(word for word in segment.words if id(word) in kept)
+        if words:
+            yield Segment(words[0].start_ms, words[-1].end_ms, "".join(word.text for word in words), words)
+
+
+def _checked(
+    decoder: WindowDecoder,
+    samples: np.ndarray,
+    clip: tuple[float, float],
+    decoded: list[DecodedSegment],
+    options: Mapping[str, Any],
+) -> Iterator[Segment]:
+    """One window's segments, decoded again when they loop or are improbable; phantoms out."""
+    words = [word.text for segment in decoded for word in segment.words]
+    text = "".join(segment.text for segment in decoded)
+    avg_logprob = min((segment.avg_logprob for segment in decoded), default=0.0)
+    no_speech_prob = max((segment.no_speech_prob for segment in decoded), default=0.0)
+    verdict = judge(text, words, avg_logprob, no_speech_prob)
+    if verdict is Verdict.NOT_SPEECH:
+        logger.info("window %.1f-%.1f s taken for non-speech: %s", clip[0], clip[1], text[:80])
+        return
+    if verdict is Verdict.DECODE_AGAIN:
+        logger.info(
+            "window %.1f-%.1f s decoded again (compression %.2f, log-prob %.2f, no-speech %.2f): %s",
+            clip[0],
+            clip[1],
+            compression_ratio(text),
+            avg_logprob,
+            no_speech_prob,
+            text[:80],
+        )
+        decoded = decoder.decode_alone(samples, clip, options)
+    previous_text = ""
+    for segment in decoded:
+        kept = [word for word in segment.words if word.text.strip()]
+        probabilities = [word.probability for word in kept]
+        unlike_speech = sounds_unlike_speech(segment.no_speech_prob, probabilities)
+        text, before = segment.text, previous_text
+        previous_text = text
+        if unlike_speech and is_phantom(text):
+            logger.info("phantom text dropped at %.1f s: %r", segment.start, text)
+            continue
+        if (
+            unlike_speech
+            and verdict is Verdict.DECODE_AGAIN
+            and invented_by_the_fallback(
+                text,
+                segment.avg_logprob,
+                probabilities,
+                before,
+                temperature=segment.temperature,
+                no_speech_prob=segment.no_speech_prob,
+            )
+        ):
+            logger.info("invented text dropped at %.1f s: %r", segment.start, text)
+            continue
+        if not kept:
+            continue
+        words_out = tuple(Word(_ms(w.start), _ms(w.end), w.text, w.probability) for w in kept)
+        yield Segment(words_out[0].start_ms, words_out[-1].end_ms, "".join(w.text for w in words_out), words_out)
+
+
+def _word_text(word: Word) -> str:
+    return word.text
+
+
+def _ms(seconds: float) -> int:
+    return int(round(seconds * 1000))

@@ -2,19 +2,19 @@
 
 Batched inference with word timestamps: ~20x real time for base on 2 CPU cores, and the word
 times let `subtitles.py` rebuild cues (batched segments run up to 30 s). Batched decoding skips
-Whisper's own checks, so each window is checked afterwards (`safeguards.py`): one that loops or
-is improbable is decoded again by the sequential decoder, with its temperature fallback and
-compression-ratio, log-probability and no-speech checks; one Whisper takes for non-speech is
-dropped; phantom phrases where no speech is heard are dropped; a surviving loop is collapsed.
+Whisper's own checks, so `transcribe` hands the windows to the safeguards (`safeguards.py`),
+which check each one afterwards and decide what to decode again, drop or collapse. This engine
+offers them the two operations they work over: a batch of windows through the batched decoder
+(`decode_batch`), and one window through the sequential decoder with its temperature fallback
+and compression-ratio, log-probability and no-speech checks (`decode_alone`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,11 @@ import numpy as np
 
 from .. import languages
 from . import safeguards
-from .base import EngineError, Segment, Word
+from .base import EngineError, Segment
 from .kept_encodings import KeptEncodings
 from .model_files import model_directory
 from .replicas import SplitBatches, plan_threads
+from .safeguards import DecodedSegment, DecodedWord
 
 logger = logging.getLogger(__name__)
 SAMPLE_RATE = 16_000
@@ -78,8 +79,7 @@ class FasterWhisperEngine:
             cpu_workers=settings.AITASKS_WHISPER_CPU_WORKERS,
             batch_size=settings.AITASKS_WHISPER_BATCH_SIZE,
             beam_size=settings.AITASKS_WHISPER_BEAM_SIZE,
-            # Worker processes share the machine's cores.
-            cores=max(1, (os.cpu_count() or 1) // settings.Q_CLUSTER["workers"]),
+            cores=settings.AITASKS_WHISPER_CORES,
         )
 
     def load(self) -> None:
@@ -181,6 +181,13 @@ class FasterWhisperEngine:
             "initial_prompt": prompt or None,
             "temperature": [step for step in FALLBACK_TEMPERATURES if step >= temperature] or [temperature],
         }
+        yield from safeguards.decode_with_safeguards(self, samples, clips, options)
+
+    def decode_batch(
+        self, samples: np.ndarray, clips: list[tuple[float, float]], options: Mapping[str, Any]
+    ) -> Iterator[list[DecodedSegment]]:
+        """Each clip's segments from one batched pass (see safeguards.WindowDecoder), clip by clip
+        as the batches are decoded."""
         segments, _info = self._batched.transcribe(
             samples,
             **options,
@@ -191,99 +198,18 @@ class FasterWhisperEngine:
             clip_timestamps=[{"start": start, "end": end} for start, end in clips],
             condition_on_previous_text=False,
         )
-        for clip, decoded in _by_clip(segments, clips, self._whisper.frames_per_second):
-            yield from self._heard(samples, clip, decoded, options)
+        given = 0
+        for index, decoded in _by_clip(segments, clips, self._whisper.frames_per_second):
+            # Clips the decoder wrote nothing for come between those it wrote for.
+            yield from ([] for _clip in range(given, index))
+            yield [_decoded(segment) for segment in decoded]
+            given = index + 1
+        yield from ([] for _clip in range(given, len(clips)))
 
-    def _heard(
-        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], options: dict[str, Any]
-    ) -> Iterator[Segment]:
-        """The window's checked words, and those of the stretches Whisper passed over (it may stop
-        after the first of several utterances, or skip one), each decoded on its own."""
-        segments = list(self._checked(samples, clip, decoded, options))
-        tried: set[tuple[float, float]] = set()
-        # A window with no word at all is one Whisper heard no speech in: the same audio again
-        # would give the same answer.
-        for _round in range(safeguards.UNHEARD_ROUNDS if segments else 0):
-            times = [(word.start_ms / 1000, word.end_ms / 1000) for segment in segments for word in segment.words]
-            gaps = [gap for gap in safeguards.unheard(clip, times) if gap not in tried]
-            if not gaps:
-                break
-            tried.update(gaps)
-            logger.info("window %.1f-%.1f s: %d stretches without words decoded on their own", *clip, len(gaps))
-            again, _info = self._batched.transcribe(
-                samples,
-                **options,
-                beam_size=self.beam_size,
-                batch_size=self.batch_size,
-                word_timestamps=True,
-                vad_filter=False,
-                clip_timestamps=[{"start": start, "end": end} for start, end in gaps],
-                condition_on_previous_text=False,
-            )
-            for gap, gap_decoded in _by_clip(again, gaps, self._whisper.frames_per_second):
-                segments.extend(self._checked(samples, gap, gap_decoded, options))
-            segments.sort(key=lambda segment: segment.start_ms)
-        # The last resort, over the whole window: a run that survived the fallback is cut to one copy.
-        kept = {id(word) for word in safeguards.collapse_repeats([w for s in segments for w in s.words], _text)}
-        for segment in segments:
-            words = tuple(word for word in segment.words if id(word) in kept)
-            if words:
-                yield Segment(words[0].start_ms, words[-1].end_ms, "".join(word.text for word in words), words)
-
-    def _checked(
-        self, samples: np.ndarray, clip: tuple[float, float], decoded: list[Any], options: dict[str, Any]
-    ) -> Iterator[Segment]:
-        """One window's segments, decoded again when they loop or are improbable; phantoms out."""
-        words = [word.word for segment in decoded for word in (segment.words or ())]
-        text = "".join(segment.text for segment in decoded)
-        avg_logprob = min((segment.avg_logprob for segment in decoded), default=0.0)
-        no_speech_prob = max((segment.no_speech_prob for segment in decoded), default=0.0)
-        verdict = safeguards.judge(text, words, avg_logprob, no_speech_prob)
-        if verdict is safeguards.Verdict.NOT_SPEECH:
-            logger.info("window %.1f-%.1f s taken for non-speech: %s", clip[0], clip[1], text[:80])
-            return
-        if verdict is safeguards.Verdict.DECODE_AGAIN:
-            logger.info(
-                "window %.1f-%.1f s decoded again (compression %.2f, log-prob %.2f, no-speech %.2f): %s",
-                clip[0],
-                clip[1],
-                safeguards.compression_ratio(text),
-                avg_logprob,
-                no_speech_prob,
-                text[:80],
-            )
-            decoded = self._sequential(samples, clip, options)
-        previous_text = ""
-        for segment in decoded:
-            kept = [word for word in (segment.words or ()) if word.word.strip()]
-            probabilities = [w.probability for w in kept]
-            unlike_speech = safeguards.sounds_unlike_speech(segment.no_speech_prob, probabilities)
-            text, before = segment.text, previous_text
-            previous_text = text
-            if unlike_speech and safeguards.is_phantom(text):
-                logger.info("phantom text dropped at %.1f s: %r", segment.start, text)
-                continue
-            if (
-                unlike_speech
-                and verdict is safeguards.Verdict.DECODE_AGAIN
-                and safeguards.invented_by_the_fallback(
-                    text,
-                    segment.avg_logprob,
-                    probabilities,
-                    before,
-                    temperature=segment.temperature or 0.0,
-                    no_speech_prob=segment.no_speech_prob,
-                )
-            ):
-                logger.info("invented text dropped at %.1f s: %r", segment.start, text)
-                continue
-            if not kept:
-                continue
-            words_out = tuple(Word(_ms(w.start), _ms(w.end), w.word, float(w.probability)) for w in kept)
-            yield Segment(words_out[0].start_ms, words_out[-1].end_ms, "".join(w.text for w in words_out), words_out)
-
-    def _sequential(self, samples: np.ndarray, clip: tuple[float, float], options: dict[str, Any]) -> list[Any]:
-        """The window through Whisper's sequential decoder, with its temperature fallback and
+    def decode_alone(
+        self, samples: np.ndarray, clip: tuple[float, float], options: Mapping[str, Any]
+    ) -> list[DecodedSegment]:
+        """The clip through Whisper's sequential decoder, with its temperature fallback and
         compression-ratio, log-probability and no-speech checks; times shifted to the file."""
         first, last = (int(round(edge * SAMPLE_RATE)) for edge in clip)
         segments, _info = self._whisper.transcribe(
@@ -297,21 +223,30 @@ class FasterWhisperEngine:
             # every temperature: a loop costs its window a few short tries, not minutes.
             max_new_tokens=min(MAX_NEW_TOKENS, int(TOKENS_PER_SECOND * (last - first) / SAMPLE_RATE) + 24),
         )
-        offset = first / SAMPLE_RATE
-        shifted = []
-        for segment in segments:
-            words = [
-                dataclasses.replace(word, start=word.start + offset, end=word.end + offset)
-                for word in (segment.words or ())
-            ]
-            shifted.append(
-                dataclasses.replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
-            )
-        return shifted
+        return [_decoded(segment, offset=first / SAMPLE_RATE) for segment in segments]
 
 
-def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_per_second: int) -> Iterator[tuple]:
-    """(clip, its segments) in clip order, as the batched decoder produces them.
+def _decoded(segment: Any, offset: float = 0.0) -> DecodedSegment:
+    """A faster-whisper segment as the safeguards read it, `offset` seconds later."""
+    words = tuple(
+        DecodedWord(word.start + offset, word.end + offset, word.word, float(word.probability))
+        for word in (segment.words or ())
+    )
+    return DecodedSegment(
+        start=segment.start + offset,
+        end=segment.end + offset,
+        text=segment.text,
+        avg_logprob=segment.avg_logprob,
+        no_speech_prob=segment.no_speech_prob,
+        temperature=float(segment.temperature or 0.0),
+        words=words,
+    )
+
+
+def _by_clip(
+    segments: Iterable[Any], clips: list[tuple[float, float]], frames_per_second: int
+) -> Iterator[tuple[int, list[Any]]]:
+    """(clip index, its segments) in clip order, as the batched decoder produces them.
 
     The batched decoder marks each segment with its clip's start (`seek`, in frames), computed
     as here from the clip start in samples.
@@ -326,13 +261,17 @@ def _by_clip(segments: Iterable[Any], clips: list[tuple[float, float]], frames_p
         index = by_seek.get(segment.seek)
         if index is None:  # not one of ours: keep it with the window it falls in
             index = next((i for i, (start, end) in enumerate(clips) if start <= segment.start < end), current or 0)
+        if current is not None and index < current:
+            # The decoder writes its clips in order: a segment that seems to belong to an earlier
+            # clip stays with the current one, so that each clip is judged once, whole.
+            index = current
         if current is not None and index != current:
-            yield clips[current], buffered
+            yield current, buffered
             buffered = []
         current = index
         buffered.append(segment)
     if current is not None:
-        yield clips[current], buffered
+        yield current, buffered
 
 
 @contextlib.contextmanager
@@ -364,10 +303,6 @@ def _our_codes(probabilities: Iterable[tuple[str, float]]) -> dict[str, float]:
     return scores
 
 
-def _text(word: Word) -> str:
-    return word.text
-
-
 def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
     """ "auto" means the GPU when CTranslate2 sees one (float16 there), else the CPU (int8)."""
     if device == "auto":
@@ -377,7 +312,3 @@ def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
     if compute_type == "auto":
         compute_type = "float16" if device == "cuda" else "int8"
     return device, compute_type
-
-
-def _ms(seconds: float) -> int:
-    return int(round(seconds * 1000))
