@@ -247,11 +247,11 @@ AITASKS_WHISPER_DEVICE = envstr("AITASKS_WHISPER_DEVICE", "auto")
 AITASKS_WHISPER_COMPUTE_TYPE = envstr("AITASKS_WHISPER_COMPUTE_TYPE", "auto")
 # Load the engine and run it once on a second of audio when a worker process starts.
 AITASKS_WARM_UP = envbool("AITASKS_WARM_UP", True)
+# Worker processes (django-q2's Q_CLUSTER below), each running one task at a time.
+AITASKS_WORKERS = envint("AITASKS_WORKERS", 1, minimum=1)
 # The cores the speech engine of each worker process may use; 0: the machine's cores shared
-# by the worker processes (cores ÷ AITASKS_WORKERS, the count Q_CLUSTER reads below).
-AITASKS_WHISPER_CORES = envint("AITASKS_WHISPER_CORES", 0) or max(
-    1, (os.cpu_count() or 1) // envint("AITASKS_WORKERS", 1, minimum=1)
-)
+# by the worker processes (cores ÷ AITASKS_WORKERS).
+AITASKS_WHISPER_CORES = envint("AITASKS_WHISPER_CORES", 0) or max(1, (os.cpu_count() or 1) // AITASKS_WORKERS)
 # CPU: model replicas (windows decoded at once) and threads per replica; 0: chosen from
 # AITASKS_WHISPER_CORES (replicas = min(cores, 4), threads = cores // replicas; a window decoded
 # alone runs on all the cores, up to 8). See aitasks/engines/replicas.py.
@@ -342,7 +342,7 @@ AITASKS_ASR_API_USER = envstr("AITASKS_ASR_API_USER", "")
 REDIS_URL = envstr("REDIS_URL", "")
 Q_CLUSTER = {
     "name": envstr("AITASKS_QUEUE_NAME", "aitasks"),
-    "workers": envint("AITASKS_WORKERS", 1, minimum=1),
+    "workers": AITASKS_WORKERS,
     "timeout": AITASKS_TASK_TIMEOUT_S,
     "retry": AITASKS_TASK_TIMEOUT_S + 300,
     "max_attempts": 1,

@@ -6,6 +6,9 @@ from typing import Protocol
 
 import numpy as np
 
+# What every engine hears: mono samples at 16 kHz (the pipeline's audio stage decodes to it).
+SAMPLE_RATE = 16_000
+
 
 @dataclass(frozen=True)
 class Word:

@@ -22,14 +22,13 @@ import numpy as np
 
 from .. import languages
 from . import safeguards
-from .base import EngineError, Segment
+from .base import SAMPLE_RATE, EngineError, Segment
 from .kept_encodings import KeptEncodings
 from .model_files import model_directory
 from .replicas import SplitBatches, plan_threads
 from .safeguards import DecodedSegment, DecodedWord
 
 logger = logging.getLogger(__name__)
-SAMPLE_RATE = 16_000
 TOKENS_PER_SECOND = 15
 MAX_NEW_TOKENS = 220  # Whisper's limit is 448 tokens, prompt included
 FALLBACK_TEMPERATURES = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)  # Whisper's own steps

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..engines.base import SAMPLE_RATE
 from . import media
 from .errors import PipelineError
 
-SAMPLE_RATE = 16_000
 # Telephone audio (8 kHz) is the least that carries intelligible speech. A lower rate is a
 # file made to blow up: 112 KB at 8 Hz declare 3.9 hours, 900 MB once resampled.
 MIN_SAMPLE_RATE = 8_000
