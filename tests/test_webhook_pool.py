@@ -270,6 +270,7 @@ def test_one_accounts_hanging_receivers_leave_another_accounts_task_latency_unch
         return time.monotonic() - started
 
     with mallory, bob:
+        bobs_latency()  # the worker's first task
         alone = bobs_latency()
         # Mallory's task fails at once (404): ten deliveries to receivers that never answer.
         failing = mallory.post("/streaming/ai/transcribe", json={"url": media_server.url("missing.mp4")})  # type: ignore[attr-defined]
