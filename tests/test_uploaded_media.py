@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.test import Client
 
 from aitasks import uploaded_media
-from aitasks.models import Task
+from aitasks.data_dirs import upload_directory
+from aitasks.models import Status, Task
 from tests import media
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -95,3 +96,26 @@ def test_an_upload_larger_than_djangos_memory_limit_is_stored_whole(
     task = Task.objects.get(owner=user)
     assert task.upload_path.read_bytes() == content
     assert list(Path(settings.FILE_UPLOAD_TEMP_DIR).iterdir()) == []  # type: ignore[attr-defined]
+
+
+def test_the_upload_of_a_task_cancelled_before_a_worker_took_it_is_deleted_at_once(
+    data_dir: Path, api: Client, user: object
+) -> None:
+    upload = SimpleUploadedFile("audio.pcm", pcm(2))
+    task, _duration_ms = uploaded_media.submit_file(user, upload, "audio.pcm", raw_pcm=True)
+    assert task.status == Status.PENDING and task.upload_path.is_file()
+    cancelled = api.post(f"/streaming/ai/tasks/{task.pk}/cancel")
+    assert cancelled.json() == {"result": "task revoked"}
+    assert not upload_directory(task.pk).exists()  # not a day later, at the purge
+
+
+def test_the_upload_stays_for_a_retry_and_goes_when_the_task_fails_for_good(data_dir: Path, user: object) -> None:
+    upload = SimpleUploadedFile("audio.pcm", pcm(2))
+    task, _duration_ms = uploaded_media.submit_file(user, upload, "audio.pcm", raw_pcm=True)
+    task.claim("a-worker-that-dies")
+    assert task.take_back_stalled("the worker stopped", give_up=False)  # RETRY: the next attempt reads it
+    assert task.upload_path.is_file()
+    task.claim("another-worker-that-dies")
+    assert task.take_back_stalled("the worker stopped", give_up=True)  # FAILURE: nothing will read it
+    assert task.status == Status.FAILURE
+    assert not upload_directory(task.pk).exists()
