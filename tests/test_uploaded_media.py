@@ -6,6 +6,7 @@ from __future__ import annotations
 import wave
 from pathlib import Path
 
+import av
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.test import Client
@@ -13,6 +14,8 @@ from django.test import Client
 from aitasks import uploaded_media
 from aitasks.data_dirs import upload_directory
 from aitasks.models import Status, Task
+from aitasks.pipeline import media as pipeline_media
+from aitasks.pipeline.audio import decode_first_audio_track
 from tests import media
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -119,3 +122,32 @@ def test_the_upload_stays_for_a_retry_and_goes_when_the_task_fails_for_good(data
     assert task.take_back_stalled("the worker stopped", give_up=True)  # FAILURE: nothing will read it
     assert task.status == Status.FAILURE
     assert not upload_directory(task.pk).exists()
+
+
+def test_a_webm_without_a_declared_duration_is_measured_and_accepted(
+    data_dir: Path, settings: object, api_key: str, user: object
+) -> None:
+    settings.AITASKS_SYNC_WAIT_BASE_S = 0  # type: ignore[attr-defined]  # no worker: answer once queued
+    settings.AITASKS_SYNC_WAIT_FACTOR = 0  # type: ignore[attr-defined]
+    settings.AITASKS_ASR_API_USER = "alice"  # type: ignore[attr-defined]
+    recorded = media.write_webm(data_dir.parent / "recorded.webm", media.tone(3), declared_duration=False)
+    with av.open(str(recorded)) as container:
+        assert container.duration is None  # what a browser's MediaRecorder writes
+    client = Client()
+    with recorded.open("rb") as file:
+        openai = client.post(
+            "/v1/audio/transcriptions", {"file": file, "model": "whisper-1"}, HTTP_AUTHORIZATION=f"Bearer {api_key}"
+        )
+    assert openai.status_code == 504, openai.content  # queued, and still waiting for a worker
+    with recorded.open("rb") as file:
+        asr = client.post("/asr?output=json", {"audio_file": file})
+    assert asr.status_code != 400, asr.content
+    assert Task.objects.filter(owner=user).count() == 2
+    assert 2900 <= pipeline_media.probe(recorded, 60).duration_ms <= 3100  # the 3 s it holds
+    assert len(decode_first_audio_track(recorded, 60)) / 16000 == pytest.approx(3, abs=0.1)  # as the worker reads it
+    # Measured, it is held to the same limit as a file that declares its duration.
+    settings.AITASKS_MAX_DURATION_S = 1  # type: ignore[attr-defined]
+    with recorded.open("rb") as file:
+        refused = client.post("/asr?output=json", {"audio_file": file})
+    assert refused.status_code == 400
+    assert refused.json()["error"].startswith("audio_file: media longer than the limit")
