@@ -32,6 +32,12 @@ def api_key_from(request: HttpRequest) -> str | None:
     return key.strip() or None
 
 
+def carries_a_key(request: HttpRequest) -> bool:
+    """Whether the request says who it is, in any header a key may come in: then the key
+    alone decides, and a wrong one is refused, never taken for a keyless request."""
+    return any(request.headers.get(name, "").strip() for name in ("Authorization", "APIKey"))
+
+
 def authenticate(request: HttpRequest) -> ApiKey | None:
     key = api_key_from(request)
     return ApiKey.authenticate(key) if key else None
