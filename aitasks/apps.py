@@ -20,6 +20,9 @@ class AitasksConfig(AppConfig):
         from .models.tasks import task_ended
 
         task_ended.connect(webhooks.record_deliveries, dispatch_uid="aitasks-webhook-deliveries")
+        from .uploaded_media import delete_when_ended
+
+        task_ended.connect(delete_when_ended, dispatch_uid="aitasks-delete-ended-uploads")
         from .moderation.backends import backends
 
         backends()  # a malformed AITASKS_MODERATION_BACKENDS fails at start, not on a request

@@ -32,6 +32,12 @@ def api_key_from(request: HttpRequest) -> str | None:
     return key.strip() or None
 
 
+def carries_a_key(request: HttpRequest) -> bool:
+    """Whether the request says who it is, in any header a key may come in: then the key
+    alone decides, and a wrong one is refused, never taken for a keyless request."""
+    return any(request.headers.get(name, "").strip() for name in ("Authorization", "APIKey"))
+
+
 def authenticate(request: HttpRequest) -> ApiKey | None:
     key = api_key_from(request)
     return ApiKey.authenticate(key) if key else None
@@ -96,7 +102,7 @@ def api_endpoint(
             if request.method not in methods:
                 response = answer(f"method {request.method} not allowed", 405)
                 response["Allow"] = ", ".join(methods)
-                return response
+                return _before_the_body(request, response)
             user = account(request)
             if user is not None:
                 # Set before anything reads the body: the upload handler's limit is this account's.
@@ -105,7 +111,7 @@ def api_endpoint(
                 response = answer("invalid or missing API key", 401)
                 if challenge:
                     response["WWW-Authenticate"] = challenge
-                return response
+                return _before_the_body(request, response)
             try:
                 return view(request, *args, **kwargs)
             except BadRequest as problem:
@@ -114,6 +120,43 @@ def api_endpoint(
         return wrapper
 
     return decorator
+
+
+# The WSGI environ key by which a view asks that the connection close after its answer.
+CLOSE_CONNECTION = "aitasks.close_connection"
+
+
+def _before_the_body(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An answer given without reading the request's body (a refusal must not wait for an
+    upload). The server has to skip what is left of it to read the next request on the
+    connection; gunicorn gives up past 64 KB and closes it, after saying keep-alive, and the
+    client's next request dies. So the connection closes, and the answer says so."""
+    try:
+        has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
+    except ValueError:
+        has_body = True
+    if has_body or request.META.get("HTTP_TRANSFER_ENCODING"):
+        request.META[CLOSE_CONNECTION] = True
+    return response
+
+
+def close_connections_when_asked(application: Callable[..., Any]) -> Callable[..., Any]:
+    """The WSGI application (portal.wsgi), closing the connection after an answer whose view
+    asked for it (CLOSE_CONNECTION). An application may not send a Connection header itself:
+    gunicorn drops it, wsgiref refuses it. gunicorn's start_response belongs to its response,
+    which can be told to close (and then says `Connection: close`); elsewhere nothing is done
+    (Django's development server reads the rest of the body itself)."""
+
+    def closing(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            force_close = getattr(getattr(start_response, "__self__", None), "force_close", None)
+            if environ.get(CLOSE_CONNECTION) and callable(force_close):
+                force_close()
+            return start_response(status, headers, exc_info)
+
+        return application(environ, start)
+
+    return closing
 
 
 def json_body(request: HttpRequest, form: type[forms.Form] | None = None, envelope: str = "") -> dict[str, Any]:

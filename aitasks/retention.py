@@ -12,8 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import uploaded_media, webhooks
-from .data_dirs import scratch_root
-from .models import FINAL_STATUSES, Status, Task
+from .data_dirs import is_live, scratch_root
+from .models import FINAL_STATUSES, Status, Task, Video, VideoStatus
 
 
 def purge_expired() -> int:
@@ -24,9 +24,15 @@ def purge_expired() -> int:
     work = scratch_root()
     if work.is_dir():
         running = {str(pk) for pk in Task.objects.filter(status=Status.STARTED).values_list("pk", flat=True)}
-        quiet_since = time.time() - settings.AITASKS_STALLED_AFTER_S  # spare a task that just started
+        # A copy writes into one file for as long as its download takes: the folder's time says
+        # nothing about it (hosted_videos.copy_origin names the folder).
+        copying = Video.objects.filter(status=VideoStatus.PENDING).exclude(copier="").values_list("pk", flat=True)
+        running |= {f"video-{pk}" for pk in copying}
+        quiet_since = time.time() - settings.AITASKS_STALLED_AFTER_S  # spare work that just started
         for directory in work.iterdir():
-            if directory.name not in running and directory.stat().st_mtime < quiet_since:
+            if directory.name in running or directory.stat().st_mtime >= quiet_since:
+                continue
+            if not is_live(directory):  # the work of no row (data_dirs.scratch_folder)
                 shutil.rmtree(directory, ignore_errors=True)
     uploaded_media.purge_orphans()
     webhooks.purge(cutoff)

@@ -22,6 +22,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files import File
+from django.db import transaction
 
 from . import queue
 from .data_dirs import upload_directory, uploads_root
@@ -78,6 +79,14 @@ def delete(task: Task) -> None:
     """Delete the task's uploaded file once the task has ended (a retry still needs it)."""
     if task.upload and Task.objects.filter(pk=task.pk, status__in=FINAL_STATUSES).exists():
         shutil.rmtree(upload_directory(task.pk), ignore_errors=True)
+
+
+def delete_when_ended(sender: Any, task: Task, **kwargs: Any) -> None:
+    """Receiver of `models.tasks.task_ended` (connected in aitasks.apps): the file goes when its
+    task ends however it ends (a worker's run, a cancel while it waited, a last failed attempt),
+    once the end is committed: a rolled back end leaves the task, and its file, as they were."""
+    if task.upload:
+        transaction.on_commit(lambda: delete(task))
 
 
 def purge_orphans() -> int:

@@ -7,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 application = get_wsgi_application()
+
+from aitasks.http import close_connections_when_asked  # noqa: E402  (Django is set up above)
+
+application = close_connections_when_asked(application)

@@ -199,3 +199,26 @@ def write_video(
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def write_webm(path: Path, samples: np.ndarray, declared_duration: bool = True) -> Path:
+    """A WebM with one Opus track. Without `declared_duration`, written as a live stream: no
+    duration in its header, as a browser's MediaRecorder writes it."""
+    options = {} if declared_duration else {"live": "1"}
+    with av.open(str(path), "w", format="webm", options=options) as container:
+        stream = container.add_stream("libopus", rate=RATE)
+        stream.layout = "mono"
+        pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+        frame_size = RATE // 50  # Opus frames of 20 ms
+        for start in range(0, len(pcm), frame_size):
+            frame = av.AudioFrame.from_ndarray(
+                pcm[start : start + frame_size].reshape(1, -1), format="s16", layout="mono"
+            )
+            frame.sample_rate = RATE
+            frame.pts = start
+            frame.time_base = Fraction(1, RATE)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

@@ -188,3 +188,24 @@ def test_each_output_format_renders_the_tasks_cues(user: object) -> None:
     verbose = json.loads(transcripts.openai_response(task, "verbose_json", {"word"})[1])
     assert verbose["duration"] == 4.2 and verbose["language"] == "english" and "segments" not in verbose
     assert [word["start"] for word in verbose["words"]] == [0.5, 0.95, 1.5, 2.5]
+
+
+def test_a_wrong_key_is_refused_whatever_header_carries_it(
+    live_server: object, english_pcm: bytes, api_key: str, settings: object
+) -> None:
+    settings.AITASKS_ASR_API_USER = "alice"  # type: ignore[attr-defined]  # keyless requests are allowed
+    for headers in ({"APIKey": "wrong"}, {"Authorization": "APIKey wrong"}, {"Authorization": "Bearer wrong"}):
+        wrong = requests.post(
+            f"{live_server.url}/asr", params={"encode": "false"}, files={"audio_file": english_pcm}, headers=headers
+        )
+        assert wrong.status_code == 401, headers
+        assert wrong.json() == {"error": "invalid or missing API key"}
+    # The right key in that header is the account's (refused here for its bad parameter, not its key).
+    keyed = requests.post(
+        f"{live_server.url}/asr",
+        params={"output": "docx"},
+        files={"audio_file": english_pcm},
+        headers={"APIKey": api_key},
+    )
+    assert keyed.status_code == 400
+    assert keyed.json()["error"].startswith("output:")

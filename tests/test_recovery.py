@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_q.models import OrmQ, Schedule
 
-from aitasks.models import Status, Task
+from aitasks.models import Status, Task, VideoStatus
 from aitasks.queue.workers import HOST, PLACE, this_worker
 from aitasks.results import TranscriptionResult
 from aitasks.worker import purge_expired, recover_stalled_tasks
@@ -18,6 +25,7 @@ from tests.conftest import TASK_URL, make_task, make_video
 
 pytestmark = pytest.mark.django_db
 URL = TASK_URL
+ROOT = Path(__file__).resolve().parent.parent
 DEAD_PID = 4_000_000  # above the kernel's pid_max: no such process
 DEAD_HERE = f"{HOST}:{DEAD_PID}:{PLACE}:123"  # a worker of this machine whose process is gone
 
@@ -109,6 +117,68 @@ def test_leftover_scratch_files_are_removed(user: object, settings) -> None:
     purge_expired()
     assert live_dir.exists()
     assert not stray_dir.exists()
+
+
+def _age(directory: Path, seconds: float) -> None:
+    old = time.time() - seconds
+    os.utime(directory, (old, old))
+
+
+def test_the_scratch_folder_of_a_video_copy_that_runs_long_is_kept(user: object, settings) -> None:
+    copying = make_video(user, origin_url=TASK_URL, status=VideoStatus.PENDING, copier=this_worker())
+    waiting = make_video(user, origin_url=TASK_URL, status=VideoStatus.PENDING)  # no copier: nothing runs
+    folders = [settings.AITASKS_DATA_DIR / "work" / f"video-{video.pk}" for video in (copying, waiting)]
+    for folder in folders:
+        folder.mkdir(parents=True)
+        (folder / "origin").write_bytes(b"x" * 100)  # a download going on for longer than the stall margin
+        _age(folder, settings.AITASKS_STALLED_AFTER_S + 60)
+    purge_expired()
+    assert (folders[0] / "origin").exists()
+    assert not folders[1].exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_transcribe_commands_folder_is_kept_while_it_runs_and_removed_once_its_process_is_gone(
+    media_dir: Path, tmp_path: Path, settings
+) -> None:
+    work = settings.AITASKS_DATA_DIR / "work"
+    kept: list[bool] = []
+
+    class PurgeMidway(io.StringIO):
+        # The progress bar writes between stages: the run is under way, its folder is older than
+        # the stall margin (a long file takes hours), and the daily purge comes.
+        def write(self, text: str) -> int:
+            if "speech" in text and not kept:
+                (folder,) = work.glob("transcribe-*")
+                _age(folder, settings.AITASKS_STALLED_AFTER_S + 60)
+                purge_expired()
+                kept.append(folder.exists())
+            return super().write(text)
+
+    output = tmp_path / "silence.json"
+    stderr = PurgeMidway()
+    call_command(
+        "transcribe", str(media_dir / "silence.mp4"), "--format", "json", "--output", str(output), stderr=stderr
+    )
+    assert kept == [True]
+    assert json.loads(output.read_text())["speech_detected"] is False
+    assert not any(work.glob("transcribe-*"))
+
+    # A run killed on the spot leaves its folder behind; nothing holds it any more.
+    code = (
+        "import os, django; django.setup()\n"
+        "from aitasks.data_dirs import scratch_folder\n"
+        "with scratch_folder('transcribe-') as folder:\n"
+        "    print(folder, flush=True); os._exit(9)\n"
+    )
+    env = os.environ | {"AITASKS_DATA_DIR": str(settings.AITASKS_DATA_DIR)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 9, done.stderr
+    left = Path(done.stdout.strip())
+    assert left.is_dir() and left.parent == work
+    _age(left, settings.AITASKS_STALLED_AFTER_S + 60)
+    purge_expired()
+    assert not left.exists()
 
 
 # --- worker names: one per process, and per machine boot -----------------------------------

@@ -247,3 +247,22 @@ def test_a_task_survives_its_worker_being_killed(tmp_path: Path, media_server: o
     assert len(rows) == 1
     status, attempts, worker = rows[0]
     assert (status, attempts) == ("SUCCESS", 2)
+
+
+def test_a_refusal_sent_before_a_large_body_is_read_closes_the_connection_and_the_client_goes_on(
+    sqlite_service: Service,
+) -> None:
+    # gunicorn drains at most 64 KB of a body the application did not read, then closes the
+    # connection: the answer must say so, or the client sends its next request into it.
+    sqlite_service.start_web()
+    with httpx.Client(base_url=sqlite_service.url, timeout=10) as client:
+        upload = {"file": ("talk.wav", b"\0" * (256 * 1024), "audio/wav")}
+        refused = client.post("/v1/audio/transcriptions", files=upload, data={"model": "whisper-1"})
+        assert refused.status_code == 401
+        assert refused.headers["Connection"] == "close"
+        again = client.post("/v1/audio/transcriptions", files=upload, data={"model": "whisper-1"})
+        assert again.status_code == 401
+        # A refusal with no body to leave unread keeps the connection.
+        small = client.get("/streaming/ai/tasks")
+        assert small.status_code == 401
+        assert small.headers["Connection"] == "keep-alive"

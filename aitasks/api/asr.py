@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from .. import languages, transcripts, upload_limits, uploaded_media
-from ..http import api_endpoint, authenticate_bearer, error
+from ..http import api_endpoint, authenticate_bearer, carries_a_key, error
 from ..results import TaskOptions
 from .forms import AsrQuery, DetectQuery
 
@@ -30,7 +30,7 @@ def _account(request: HttpRequest) -> Any | None:
     api_key = authenticate_bearer(request)
     if api_key is not None:
         return api_key.user
-    if request.headers.get("Authorization") or not settings.AITASKS_ASR_API_USER:
+    if carries_a_key(request) or not settings.AITASKS_ASR_API_USER:
         return None
     return get_user_model().objects.filter(username=settings.AITASKS_ASR_API_USER, is_active=True).first()
 

@@ -4,8 +4,6 @@ subtitles (a file, or AI subtitles), delete.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
@@ -19,7 +17,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from .. import hosted_videos, queue, upload_limits
 from ..cues import InvalidSubtitles, to_vtt
-from ..data_dirs import scratch_root
+from ..data_dirs import scratch_folder
 from ..models import UNFINISHED_STATUSES, Subtitle, Video, VideoStatus
 from ..pipeline import media
 from ..pipeline.errors import PipelineError
@@ -74,8 +72,8 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
         form.add_error("file", f"The file is larger than {settings.AITASKS_MAX_UPLOAD_MB} MB.")
         return None
     # Django streamed the upload to a temporary file (FILE_UPLOAD_MAX_MEMORY_SIZE): move it on.
-    scratch = Path(tempfile.mkdtemp(dir=scratch_root(create=True))) / "upload"
-    try:
+    with scratch_folder("upload-") as folder:
+        scratch = folder / "upload"
         with scratch.open("wb") as target:
             for chunk in upload.chunks():
                 target.write(chunk)
@@ -87,8 +85,6 @@ def _add_video(request: HttpRequest, form: VideoUploadForm) -> Video | None:
             return None
         video = Video.objects.create(owner=request.user, **fields)
         hosted_videos.store_file(video, scratch)
-    finally:
-        shutil.rmtree(scratch.parent, ignore_errors=True)
     video.refresh_from_db()
     if video.status == VideoStatus.ERROR:
         messages.error(request, f"The file was not accepted: {video.error}.")

@@ -51,15 +51,36 @@ def too_long(duration_s: float, max_duration_s: float) -> str:
 
 
 def probe(source: Path | BinaryIO, max_duration_s: float) -> MediaInfo:
-    """Duration and picture size from the container's header, without decoding; PipelineError
-    when the file (a path, or a file object) is not media with sound, or declares more than
-    `max_duration_s`."""
+    """Duration and picture size from the container's header, without decoding when the header
+    declares a duration; PipelineError when the file (a path, or a file object) is not media
+    with sound, or lasts more than `max_duration_s`."""
     with open_container(source) as container:
-        first_audio_track(container)
-        duration_ms = int(container.duration / 1000) if container.duration else None
+        stream = first_audio_track(container)
+        if container.duration:
+            duration_ms = int(container.duration / 1000)
+        else:
+            duration_ms = decoded_duration_ms(container, stream, max_duration_s)
         video = container.streams.video[0] if container.streams.video else None
         width = video.codec_context.width if video else None
         height = video.codec_context.height if video else None
     if duration_ms and duration_ms > max_duration_s * 1000:
         raise PipelineError(too_long(duration_ms / 1000, max_duration_s))
     return MediaInfo(duration_ms, width or None, height or None)
+
+
+def decoded_duration_ms(container: Any, stream: Any, max_duration_s: float) -> int | None:
+    """How long the track lasts, counted in the samples it decodes to, for a file whose header
+    declares nothing (a live stream's WebM, which a browser's MediaRecorder writes); decoding
+    stops once past `max_duration_s`. None when nothing decodes."""
+    import av
+
+    seconds = 0.0
+    try:
+        for frame in container.decode(stream):
+            if frame.sample_rate:
+                seconds += frame.samples / frame.sample_rate
+            if seconds > max_duration_s:
+                break
+    except av.error.FFmpegError:
+        pass  # a truncated file: what decoded cleanly is what it holds, as the audio stage keeps
+    return int(seconds * 1000) or None

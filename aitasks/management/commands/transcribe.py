@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from aitasks import jobs, languages, queue, uploaded_media
 from aitasks.api.forms import TaskCreateForm
 from aitasks.cues import full_text, render_srt, render_vtt
-from aitasks.data_dirs import scratch_root
+from aitasks.data_dirs import scratch_folder
 from aitasks.engines.base import EngineError
 from aitasks.models import Status, Task
 from aitasks.pipeline.errors import PipelineError
@@ -104,14 +102,13 @@ class Command(BaseCommand):
     ) -> Task:
         # An unsaved task: the worker's job from the same fields, the same result formatting as the API's.
         task = Task(url=source, audio_language=audio_language, subtitles_language=subtitles_language)
-        workdir = Path(tempfile.mkdtemp(prefix="transcribe-", dir=scratch_root(create=True)))
-        job = jobs.transcription_job(task, workdir=workdir, local_file=None if is_url else Path(source).resolve())
-        try:
-            outcome = run_pipeline(job, progress)
-        except (PipelineError, EngineError) as error:
-            raise CommandError(str(error)) from None
-        finally:
-            shutil.rmtree(workdir, ignore_errors=True)
+        # No row says this run is live: its folder's lock does, for the retention purge.
+        with scratch_folder("transcribe-") as workdir:
+            job = jobs.transcription_job(task, workdir=workdir, local_file=None if is_url else Path(source).resolve())
+            try:
+                outcome = run_pipeline(job, progress)
+            except (PipelineError, EngineError) as error:
+                raise CommandError(str(error)) from None
         task.status, task.result = Status.SUCCESS, TaskJSON.dump_result(outcome.to_result())
         return task
 
