@@ -39,9 +39,12 @@ def _recover_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: An
 def _start_the_webhook_pool(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
     # Deliveries have threads of their own in each worker process: a receiver that hangs never
     # holds the thread that transcribes (see aitasks.webhook_pool).
-    from .webhook_pool import start
+    from django.conf import settings
 
-    start()
+    if settings.AITASKS_WEBHOOK_POOL:
+        from .webhook_pool import start
+
+        start()
 
 
 def _warm_up_when_a_worker_starts(sender: Any, proc_name: str = "", **kwargs: Any) -> None:

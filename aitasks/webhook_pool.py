@@ -84,10 +84,9 @@ class DeliveryPool:
         while not self._stop.wait(self.poll_s):
             try:
                 self.dispatch()
+                close_old_connections()
             except Exception:  # the database is down: try again next round
                 logger.exception("webhook pool: cannot look for due deliveries")
-            finally:
-                close_old_connections()
 
 
 _pool: DeliveryPool | None = None

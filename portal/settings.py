@@ -317,6 +317,7 @@ AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 # may take CONNECT_TIMEOUT_S to connect and TIMEOUT_S in all; one account holds at most
 # ACCOUNT_SLOTS of the pool's threads at once and ACCOUNT_BUDGET_S of attempt time per
 # BUDGET_WINDOW_S (its other deliveries wait, in order, until its budget allows).
+AITASKS_WEBHOOK_POOL = envbool("AITASKS_WEBHOOK_POOL", True)  # off: no deliveries from this process
 AITASKS_WEBHOOK_THREADS = envint("AITASKS_WEBHOOK_THREADS", 8, minimum=1)
 AITASKS_WEBHOOK_CONNECT_TIMEOUT_S = envfloat("AITASKS_WEBHOOK_CONNECT_TIMEOUT_S", 3, maximum=30)
 AITASKS_WEBHOOK_TIMEOUT_S = envfloat("AITASKS_WEBHOOK_TIMEOUT_S", 10, maximum=50)  # < the claim's 60 s

@@ -15,6 +15,9 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 os.environ.setdefault("AITASKS_ALLOWED_PRIVATE_HOSTS", "127.0.0.1,localhost")
 os.environ.setdefault("AITASKS_DATA_DIR", tempfile.mkdtemp(prefix="aitasks-test-"))
 os.environ.setdefault("AITASKS_MODEL_CACHE_DIR", str(_BASE_DIR / "var" / "models"))
+# Tests that play a worker's start (post_spawn) must not leave a delivery pool polling the test
+# database; the service's own processes (tests/test_service.py) run theirs.
+os.environ.setdefault("AITASKS_WEBHOOK_POOL", "false")
 
 import django  # noqa: E402
 

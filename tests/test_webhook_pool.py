@@ -180,6 +180,25 @@ def test_an_account_past_its_budget_of_delivery_time_waits_while_others_deliver(
     assert waiting.count() >= 7 and all(d.state == DeliveryState.PENDING for d in waiting)  # kept, in order
 
 
+def test_a_worker_process_starts_its_pool_when_it_starts(settings: object, user: object, quick: QuickReceiver) -> None:
+    from django_q.signals import post_spawn
+
+    from aitasks import webhook_pool
+
+    settings.AITASKS_WEBHOOK_POOL = True  # type: ignore[attr-defined]
+    settings.AITASKS_WEBHOOK_POLL_S = 0.05  # type: ignore[attr-defined]
+    post_spawn.send(sender="django_q", proc_name="Process-1")  # what django-q2 sends in a new worker
+    pool = webhook_pool._pool
+    try:
+        assert pool is not None and pool._dispatcher.is_alive()
+        Webhook.objects.create(owner=user, url=quick.url)
+        make_task(user, status=Status.PENDING).revoke()
+        assert wait_for(lambda: quick.arrived, 3)
+    finally:
+        pool.stop(wait=True)
+        webhook_pool._pool = None
+
+
 def test_however_many_deliveries_a_waiting_account_has_due_another_accounts_are_reached(
     user: object, other_user: object, pool_settings: object
 ) -> None:
