@@ -317,6 +317,16 @@ AITASKS_TASK_TIMEOUT_S = envint("AITASKS_TASK_TIMEOUT_S", 3 * 3600, minimum=60)
 # A request waits for its task up to BASE + FACTOR x the file's duration, then answers 504.
 AITASKS_SYNC_WAIT_BASE_S = envint("AITASKS_SYNC_WAIT_BASE_S", 120, minimum=1)
 AITASKS_SYNC_WAIT_FACTOR = envint("AITASKS_SYNC_WAIT_FACTOR", 3, minimum=0)
+# ...and never longer than this: a client that gave up before the answer came only leaves its
+# thread waiting. 540 s is under the 600 s the `openai` package waits by default (with a minute
+# for the upload); a file whose own wait (above) is longer is refused at once, with nothing
+# stored: the Gcore API takes it as a task. Bazarr and its peers wait as long as they are
+# configured to: set it just under theirs.
+AITASKS_SYNC_WAIT_MAX_S = envint("AITASKS_SYNC_WAIT_MAX_S", 540, minimum=1)
+# Requests of one account (or, keyless on /asr, of one client address) that may be sending a
+# file or waiting for its task at once, counted in the database across web processes and
+# hosts; the next one is refused at once (429), before its body is read.
+AITASKS_SYNC_WAITS_PER_ACCOUNT = envint("AITASKS_SYNC_WAITS_PER_ACCOUNT", 2, minimum=1)
 # The account that /asr and /detect-language requests without an API key run as (Bazarr and
 # its peers send none); empty: such requests get 401.
 AITASKS_ASR_API_USER = envstr("AITASKS_ASR_API_USER", "")
