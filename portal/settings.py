@@ -308,6 +308,15 @@ AITASKS_REQUEUE_AFTER_S = envint("AITASKS_REQUEUE_AFTER_S", 600, minimum=1)
 # Finished tasks and their results are deleted after this many days (Gcore: one month).
 AITASKS_RETENTION_DAYS = envint("AITASKS_RETENTION_DAYS", 31, minimum=1)
 
+# --- the web server (aitasks/web_worker.py, gunicorn's worker class) ---------------------------
+# A request head must have arrived this many seconds after the connection (or, kept alive, its
+# previous answer) and is read meanwhile with no thread held; else 408. A body then gets
+# BODY_TIMEOUT_S of grace and must arrive at BODY_MIN_RATE bytes a second on average (a 64
+# kbit/s link sends 8000), else the connection closes. Behind a buffering proxy neither triggers.
+AITASKS_HEADER_TIMEOUT_S = envint("AITASKS_HEADER_TIMEOUT_S", 10, minimum=1)
+AITASKS_BODY_TIMEOUT_S = envint("AITASKS_BODY_TIMEOUT_S", 10, minimum=1)
+AITASKS_BODY_MIN_RATE = envint("AITASKS_BODY_MIN_RATE", 4096, minimum=1)
+
 # --- the worker (django-q2) -------------------------------------------------------------------
 # django-q2's own defaults are unsafe (no timeout, endless retries, Redis when no broker is
 # named): name the broker, keep timeout < retry, deliver once and let aitasks count retries.
