@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse, UnreadablePostError
 from django.views.decorators.csrf import csrf_exempt
 
 from .models import ApiKey
@@ -116,6 +116,9 @@ def api_endpoint(
                 return view(request, *args, **kwargs)
             except BadRequest as problem:
                 return answer(str(problem), 400)
+            except UnreadablePostError:
+                # The client went away, or sent its body too slowly (aitasks.web_worker).
+                return answer("the request body did not arrive in time", 408)
 
         return wrapper
 

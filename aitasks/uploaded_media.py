@@ -4,7 +4,8 @@ whether it is media with sound) and only then stored, once, in the task's upload
 (data_dirs.upload_directory); the task is created by `queue.submit()` (the same queue,
 workers and limit as any other), and the worker reads the file in place. The file is deleted
 when its task ends. `transcribe_and_wait` is the whole request of those APIs: submit, then
-wait for the task to end.
+wait for the task to end. `wait_slot` bounds how many of those one account (or one keyless
+client address) has at once, and the wait never lasts past AITASKS_SYNC_WAIT_MAX_S.
 
 (The request's multipart body itself is bounded while it arrives by aitasks.upload_limits.)
 """
@@ -16,7 +17,8 @@ import shutil
 import time
 import uuid
 import wave
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +28,17 @@ from django.db import transaction
 
 from . import queue
 from .data_dirs import upload_directory, uploads_root
-from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Status, Task
+from .models import FINAL_STATUSES, UNFINISHED_STATUSES, Status, Task, WaitSlot
 from .pipeline import media
 from .pipeline.errors import PipelineError
 from .results import TaskJSON, TaskOptions
 
 MIN_DURATION_MS = 100
 PCM_RATE = 16000  # whisper-asr-webservice's encode=false: raw 16-bit little-endian mono at 16 kHz
+# A wait slot is held this long for its file to arrive, then renewed while the request waits
+# (SLOT_RENEW_S at a time): a slot left by a web process that was killed frees itself then.
+SLOT_UPLOAD_S = 900
+SLOT_RENEW_S = 60
 
 
 def submit_file(
@@ -42,13 +48,15 @@ def submit_file(
     *,
     raw_pcm: bool = False,
     max_pcm_seconds: float | None = None,
+    max_audio_s: float | None = None,
     **fields: Any,
 ) -> tuple[Task, int]:
     """Check an uploaded file, store it and create its task: (task, duration in ms).
 
     The file is checked where it lies (Django's temporary file, or memory) before anything is
     stored: PipelineError when it is not media with sound, is too short, or is longer than
-    AITASKS_MAX_DURATION_S. It is then stored once: a temporary file is moved into place, a
+    AITASKS_MAX_DURATION_S; WaitTooLong when it is longer than `max_audio_s` (a request's wait).
+    It is then stored once: a temporary file is moved into place, a
     file in memory written out. queue.QueueFull past the queue limit; nothing is kept then."""
     if raw_pcm:
         duration_ms = _pcm_duration_ms(upload.size or 0, max_pcm_seconds)
@@ -56,6 +64,8 @@ def submit_file(
         duration_ms = _probe(upload)
     if not duration_ms or duration_ms < MIN_DURATION_MS:
         raise PipelineError("the audio is empty or too short")
+    if max_audio_s is not None and duration_ms > max_audio_s * 1000:
+        raise WaitTooLong(duration_ms, max_audio_s)
     task_id = uuid.uuid4()
     directory = upload_directory(task_id)
     directory.mkdir(parents=True, exist_ok=True)
@@ -108,12 +118,24 @@ def purge_orphans() -> int:
     return removed
 
 
+class WaitTooLong(Exception):
+    """The file is longer than a request that waits for its transcription takes."""
+
+    def __init__(self, duration_ms: int, max_audio_s: float) -> None:
+        super().__init__(
+            f"the audio is {duration_ms / 1000:.0f} s long: a request that waits for its transcript takes at "
+            f"most {max_audio_s:.0f} s of audio (AITASKS_SYNC_MAX_AUDIO_S); send it as a task "
+            "(POST /streaming/ai/tasks) and read the result by its id"
+        )
+
+
 class Problem(Exception):
     """Why a file sent with a request did not become a finished transcription. `kind` says
     which, for each API to answer in its own shape; `task` is the task when one was made."""
 
     TOO_LARGE = "too large"
     NOT_MEDIA = "not media"
+    TOO_LONG = "too long to wait for"
     QUEUE_FULL = "queue full"
     STILL_RUNNING = "still running"
     FAILED = "failed"
@@ -125,10 +147,10 @@ class Problem(Exception):
 
 def transcribe_and_wait(
     owner: Any, upload: File, filename: str, options: TaskOptions, *, raw_pcm: bool = False,
-    max_pcm_seconds: float | None = None, **fields: Any,
+    max_pcm_seconds: float | None = None, slot: WaitSlot | None = None, **fields: Any,
 ) -> Task:  # fmt: skip
     """Submit the upload as a task of `owner` with `options` and wait for it to end: the task
-    that succeeded, or Problem."""
+    that succeeded, or Problem. `slot`: the request's wait slot, kept while it waits."""
     if upload.size > settings.AITASKS_MAX_UPLOAD_MB * 1024 * 1024:
         raise Problem(Problem.TOO_LARGE, f"larger than {settings.AITASKS_MAX_UPLOAD_MB} MB")
     try:
@@ -138,28 +160,61 @@ def transcribe_and_wait(
             filename,
             raw_pcm=raw_pcm,
             max_pcm_seconds=max_pcm_seconds,
+            max_audio_s=settings.AITASKS_SYNC_MAX_AUDIO_S,
             options=TaskJSON.dump_options(options),
             **fields,
         )
     except PipelineError as problem:
         raise Problem(Problem.NOT_MEDIA, str(problem)) from None
+    except WaitTooLong as too_long:
+        raise Problem(Problem.TOO_LONG, str(too_long)) from None
     except queue.QueueFull as full:
         raise Problem(Problem.QUEUE_FULL, str(full)) from None
     started = time.monotonic()
-    if not wait(task, duration_ms):
+    if not wait(task, duration_ms, slot):
         raise Problem(Problem.STILL_RUNNING, "the task is still running", task, time.monotonic() - started)
     if task.status != Status.SUCCESS:
         raise Problem(Problem.FAILED, task.error or "the task was cancelled", task)
     return task
 
 
-def wait(task: Task, duration_ms: int) -> bool:
-    """Wait for the task to end, up to AITASKS_SYNC_WAIT_BASE_S + FACTOR x the file's duration;
-    True when it ended. The task goes on in the queue when the wait gives up."""
-    limit = settings.AITASKS_SYNC_WAIT_BASE_S + settings.AITASKS_SYNC_WAIT_FACTOR * duration_ms / 1000
-    deadline = time.monotonic() + limit
+@contextmanager
+def wait_slot(holder: str) -> Iterator[WaitSlot | None]:
+    """Hold one of `holder`'s AITASKS_SYNC_WAITS_PER_ACCOUNT slots for the request, or None
+    when none is free (refuse it). Taken before the body is read: a client trickling its
+    uploads holds no more threads than it holds slots."""
+    slot = WaitSlot.take(holder, settings.AITASKS_SYNC_WAITS_PER_ACCOUNT, SLOT_UPLOAD_S)
+    try:
+        yield slot
+    finally:
+        if slot is not None:
+            slot.release()
+
+
+def busy_message(whose: str = "this account") -> str:
+    return (
+        f"{settings.AITASKS_SYNC_WAITS_PER_ACCOUNT} requests of {whose} are already sending a "
+        "file or waiting for one: try again when one has answered, or send it as a task "
+        "(POST /streaming/ai/tasks)"
+    )
+
+
+def wait_limit(duration_ms: int) -> float:
+    """How long a request waits for a file of that duration: AITASKS_SYNC_WAIT_BASE_S + FACTOR
+    x its duration, never past AITASKS_SYNC_WAIT_MAX_S (see wait)."""
+    return settings.AITASKS_SYNC_WAIT_BASE_S + settings.AITASKS_SYNC_WAIT_FACTOR * duration_ms / 1000
+
+
+def wait(task: Task, duration_ms: int, slot: WaitSlot | None = None) -> bool:
+    """Wait for the task to end, up to wait_limit(), never past AITASKS_SYNC_WAIT_MAX_S; True
+    when it ended. The task goes on in the queue when the wait gives up."""
+    deadline = time.monotonic() + min(wait_limit(duration_ms), settings.AITASKS_SYNC_WAIT_MAX_S)
     delay = 0.2
+    renewed = 0.0
     while time.monotonic() < deadline:
+        if slot is not None and time.monotonic() - renewed > SLOT_RENEW_S / 3:
+            slot.renew(SLOT_RENEW_S)
+            renewed = time.monotonic()
         task.refresh_from_db()
         if task.is_final:
             return True

@@ -328,6 +328,15 @@ AITASKS_WEBHOOK_POLL_S = envfloat("AITASKS_WEBHOOK_POLL_S", 1, maximum=60)
 if AITASKS_WEBHOOK_CONNECT_TIMEOUT_S > AITASKS_WEBHOOK_TIMEOUT_S:
     raise ImproperlyConfigured("AITASKS_WEBHOOK_CONNECT_TIMEOUT_S must not be above AITASKS_WEBHOOK_TIMEOUT_S")
 
+# --- the web server (aitasks/web_worker.py, gunicorn's worker class) ---------------------------
+# A request head must have arrived this many seconds after the connection (or, kept alive, its
+# previous answer) and is read meanwhile with no thread held; else 408. A body then gets
+# BODY_TIMEOUT_S of grace and must arrive at BODY_MIN_RATE bytes a second on average (a 64
+# kbit/s link sends 8000), else the connection closes. Behind a buffering proxy neither triggers.
+AITASKS_HEADER_TIMEOUT_S = envint("AITASKS_HEADER_TIMEOUT_S", 10, minimum=1)
+AITASKS_BODY_TIMEOUT_S = envint("AITASKS_BODY_TIMEOUT_S", 10, minimum=1)
+AITASKS_BODY_MIN_RATE = envint("AITASKS_BODY_MIN_RATE", 4096, minimum=1)
+
 # --- the worker (django-q2) -------------------------------------------------------------------
 # django-q2's own defaults are unsafe (no timeout, endless retries, Redis when no broker is
 # named): name the broker, keep timeout < retry, deliver once and let aitasks count retries.
@@ -337,6 +346,18 @@ AITASKS_TASK_TIMEOUT_S = envint("AITASKS_TASK_TIMEOUT_S", 3 * 3600, minimum=60)
 # A request waits for its task up to BASE + FACTOR x the file's duration, then answers 504.
 AITASKS_SYNC_WAIT_BASE_S = envint("AITASKS_SYNC_WAIT_BASE_S", 120, minimum=1)
 AITASKS_SYNC_WAIT_FACTOR = envint("AITASKS_SYNC_WAIT_FACTOR", 3, minimum=0)
+# ...and never longer than this: a client that gave up before the answer came only leaves its
+# thread waiting. 540 s is under the 600 s the `openai` package waits by default (with a minute
+# for the upload); past it the request answers 504 with the task's id, and the task goes on.
+# Bazarr and its peers wait as long as they are configured to: set it just under theirs.
+AITASKS_SYNC_WAIT_MAX_S = envint("AITASKS_SYNC_WAIT_MAX_S", 540, minimum=1)
+# Files longer than this are refused at once by those APIs, with nothing stored: the Gcore API
+# takes them as tasks. An hour takes 2-3 minutes at this service's 20-30x real time on 2 cores.
+AITASKS_SYNC_MAX_AUDIO_S = envint("AITASKS_SYNC_MAX_AUDIO_S", 3600, minimum=1)
+# Requests of one account (or, keyless on /asr, of one client address) that may be sending a
+# file or waiting for its task at once, counted in the database across web processes and
+# hosts; the next one is refused at once (429), before its body is read.
+AITASKS_SYNC_WAITS_PER_ACCOUNT = envint("AITASKS_SYNC_WAITS_PER_ACCOUNT", 2, minimum=1)
 # The account that /asr and /detect-language requests without an API key run as (Bazarr and
 # its peers send none); empty: such requests get 401.
 AITASKS_ASR_API_USER = envstr("AITASKS_ASR_API_USER", "")

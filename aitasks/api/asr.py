@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from .. import languages, transcripts, upload_limits, uploaded_media
 from ..http import api_endpoint, authenticate_bearer, carries_a_key, error
 from ..results import TaskOptions
+from ..security import client_ip
 from .forms import AsrQuery, DetectQuery
 
 # /detect-language looks at the start of the file (whisper-asr-webservice: the first 30 s; our
@@ -32,6 +33,7 @@ def _account(request: HttpRequest) -> Any | None:
         return api_key.user
     if carries_a_key(request) or not settings.AITASKS_ASR_API_USER:
         return None
+    request.keyless = True  # its wait slots are counted per client address
     return get_user_model().objects.filter(username=settings.AITASKS_ASR_API_USER, is_active=True).first()
 
 
@@ -51,6 +53,20 @@ def _finished_task(
 ) -> Any:
     """The request's `audio_file` made into a task of its account, waited for: the finished
     task, or the error response."""
+    # Keyless requests all run as one account: one client address must not take every slot.
+    keyless = getattr(request, "keyless", False)
+    holder = f"address:{client_ip(request)}" if keyless else f"account:{request.user.pk}"
+    with uploaded_media.wait_slot(holder) as slot:
+        if slot is None:
+            response = error(uploaded_media.busy_message("this address" if keyless else "this account"), status=429)
+            response["Retry-After"] = "5"
+            return response
+        return _finished_task_in_slot(request, encode, options, max_pcm_seconds, slot=slot, **fields)
+
+
+def _finished_task_in_slot(
+    request: HttpRequest, encode: bool, options: TaskOptions, max_pcm_seconds: float | None, **fields: Any
+) -> Any:
     # api_endpoint set request.user before the body is read: the upload handler
     # (aitasks.upload_limits) takes the file from that account, up to its limit. Reading
     # FILES parses the body; only then is a refusal known.
@@ -73,7 +89,7 @@ def _finished_task(
         )
     except uploaded_media.Problem as problem:
         task = problem.task
-        if problem.kind in (problem.TOO_LARGE, problem.NOT_MEDIA):
+        if problem.kind in (problem.TOO_LARGE, problem.NOT_MEDIA, problem.TOO_LONG):
             return error(f"audio_file: {problem}")
         if problem.kind == problem.QUEUE_FULL:
             return error(str(problem), status=429)

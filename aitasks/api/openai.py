@@ -63,6 +63,17 @@ def translations(request: HttpRequest) -> HttpResponse:
 
 
 def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
+    with uploaded_media.wait_slot(f"account:{request.user.pk}") as slot:
+        if slot is None:
+            response = openai_error(
+                uploaded_media.busy_message(), status=429, kind="rate_limit_error", code="concurrent_requests"
+            )
+            response["Retry-After"] = "5"
+            return response
+        return _audio_in_slot(request, translate, slot)
+
+
+def _audio_in_slot(request: HttpRequest, translate: bool, slot: Any) -> HttpResponse:
     # api_endpoint set request.user before the body is read: the upload handler
     # (aitasks.upload_limits) takes the file from that account, up to its limit.
     fields, files = request.POST, request.FILES
@@ -98,6 +109,7 @@ def _audio(request: HttpRequest, translate: bool) -> HttpResponse:
             audio_language="" if translate else data["language"],
             subtitles_language="eng" if translate else "",
             client_user_id=f"openai:{data['model']}"[:256],
+            slot=slot,
         )
     except uploaded_media.Problem as problem:
         return _problem(problem)
@@ -115,6 +127,8 @@ def _problem(problem: uploaded_media.Problem) -> JsonResponse:
         return openai_error(f"file {problem}", status=413, param="file")
     if problem.kind == problem.NOT_MEDIA:
         return openai_error(f"invalid file: {problem}", param="file")
+    if problem.kind == problem.TOO_LONG:
+        return openai_error(str(problem), param="file", code="audio_too_long")
     if problem.kind == problem.QUEUE_FULL:
         return openai_error(str(problem), status=429, kind="rate_limit_error", code="queue_limit")
     if problem.kind == problem.STILL_RUNNING and task is not None:

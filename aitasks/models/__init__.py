@@ -16,6 +16,7 @@ from .tasks import (
     sources_of,
 )
 from .videos import DEFAULT_TRANSLATIONS, Subtitle, Video, VideoStatus
+from .waits import WaitSlot
 from .webhooks import Delivery, DeliveryAttempt, DeliveryState, Webhook
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "Task",
     "TaskName",
     "sources_of",
+    "WaitSlot",
 ]
