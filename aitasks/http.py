@@ -1,6 +1,6 @@
 """Web plumbing shared by every audience: API authentication, the JSON answer to a bad
-request, the `api_endpoint` decorator, error pages (JSON where API clients call), and serving
-stored media with range requests.
+request, the `api_endpoint` decorator, and serving stored media with range requests (the error
+pages are in aitasks.error_pages).
 """
 
 from __future__ import annotations
@@ -200,42 +200,6 @@ def json_body(request: HttpRequest, form: type[forms.Form] | None = None, envelo
         elif not isinstance(value, str):
             raise BadRequest(f"{key}: must be a string")
     return known
-
-
-# --- error pages ------------------------------------------------------------------------------
-
-
-def is_api_path(path: str) -> bool:
-    """Whether API clients call `path` (error pages there are JSON): the API's routes say."""
-    from .api.urls import API_PREFIXES  # the API's views import this module
-
-    return path.startswith(API_PREFIXES)
-
-
-def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """404 for any URL: JSON for API clients, Django's page elsewhere."""
-    if is_api_path(request.path):
-        return error("not found", status=404)
-    from django.views.defaults import page_not_found
-
-    return page_not_found(request, exception or Exception("not found"))
-
-
-def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    """400 raised outside a view (a bad Host header, a malformed multipart body)."""
-    if is_api_path(request.path):
-        return error("bad request")
-    from django.views.defaults import bad_request as page_bad_request
-
-    return page_bad_request(request, exception or Exception("bad request"))
-
-
-def server_error(request: HttpRequest) -> HttpResponse:
-    if is_api_path(request.path):
-        return error("internal error", status=500)
-    from django.views.defaults import server_error as page_server_error
-
-    return page_server_error(request)
 
 
 # --- media with range requests ---------------------------------------------------------------

@@ -12,6 +12,6 @@ urlpatterns = [
     path("", include("aitasks.dashboard.urls")),
 ]
 
-handler400 = "aitasks.http.bad_request"
-handler404 = "aitasks.http.not_found"
-handler500 = "aitasks.http.server_error"
+handler400 = "aitasks.error_pages.bad_request"
+handler404 = "aitasks.error_pages.not_found"
+handler500 = "aitasks.error_pages.server_error"

@@ -40,5 +40,5 @@ def _prefix(route: str) -> str:
     return f"/{first}{separator}"
 
 
-# Where API clients call (error pages there are JSON: aitasks.http.is_api_path).
+# Where API clients call (error pages there are JSON: aitasks.error_pages).
 API_PREFIXES = tuple(dict.fromkeys(_prefix(str(pattern.pattern)) for pattern in urlpatterns))

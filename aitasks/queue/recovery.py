@@ -22,7 +22,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..models import WAITING_STATUSES, Status, Task, Video, VideoStatus
-from . import broker, workers
+from .broker import attempts_left, enqueue, requeue, send_copy
+from .workers import is_gone
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +37,18 @@ def take_back_stalled_tasks() -> int:
     stale_before = timezone.now() - timedelta(seconds=settings.AITASKS_STALLED_AFTER_S)
     recovered = 0
     for task in Task.objects.filter(status=Status.STARTED):
-        if workers.is_gone(task.worker):
+        if is_gone(task.worker):
             silent_since = None
         elif task.heartbeat_at is None or task.heartbeat_at < stale_before:
             silent_since = stale_before
         else:
             continue
-        give_up, worker = not broker.attempts_left(task.attempts), task.worker
+        give_up, worker = not attempts_left(task.attempts), task.worker
         reason = "the worker processing the task stopped unexpectedly"
         if task.take_back_stalled(reason, give_up=give_up, silent_since=silent_since):
             shutil.rmtree(task.workdir, ignore_errors=True)
             if not give_up:
-                broker.enqueue(task)
+                enqueue(task)
             recovered += 1
             logger.warning("task %s: worker %s stalled, task %s", task.pk, worker, "failed" if give_up else "requeued")
     return recovered
@@ -57,7 +58,7 @@ def requeue_waiting_tasks() -> int:
     waiting_since = timezone.now() - timedelta(seconds=settings.AITASKS_REQUEUE_AFTER_S)
     requeued = 0
     for task in Task.objects.filter(status__in=WAITING_STATUSES, queued_at__lt=waiting_since).order_by("queued_at"):
-        if broker.requeue(task):
+        if requeue(task):
             requeued += 1
             logger.warning("task %s: waited since %s for a worker, queued again", task.pk, task.queued_at)
     return requeued
@@ -72,19 +73,19 @@ def recover_copies() -> int:
     recovered = 0
     for video in Video.objects.filter(status=VideoStatus.PENDING):
         if not video.copier:
-            if (video.queued_at or video.created_at) < waiting_since and broker.send_copy(video):
+            if (video.queued_at or video.created_at) < waiting_since and send_copy(video):
                 recovered += 1
             continue
-        if not workers.is_gone(video.copier) and (video.copy_started_at or now) >= stale_before:
+        if not is_gone(video.copier) and (video.copy_started_at or now) >= stale_before:
             continue
-        if not broker.attempts_left(video.copy_attempts):
+        if not attempts_left(video.copy_attempts):
             failed = video.transition(
                 VideoStatus.ERROR, by_copier=True, error="the worker copying the video stopped unexpectedly"
             )
             recovered += failed
         elif video.release_copy(video.copier):
             video.copier = ""
-            broker.send_copy(video)
+            send_copy(video)
             recovered += 1
         logger.warning("video %s: the worker copying it stalled", video.pk)
     return recovered

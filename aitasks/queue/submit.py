@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ..models import UNFINISHED_STATUSES, Task, Video, VideoStatus
-from . import broker
+from .broker import enqueue, enqueue_copy
 
 
 class QueueFull(Exception):
@@ -49,11 +49,11 @@ def submit(owner: Any, tasks: Sequence[dict[str, Any]] = (), copy: dict[str, Any
         submitted = Submitted()
         for fields in tasks:
             task = Task.objects.create(owner=owner, **fields)
-            broker.enqueue(task)
+            enqueue(task)
             submitted.tasks.append(task)
         if copy is not None:
             video = Video.objects.create(owner=owner, status=VideoStatus.PENDING, **copy)
-            broker.enqueue_copy(video)
+            enqueue_copy(video)
             submitted.video = video
     return submitted
 
