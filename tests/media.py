@@ -142,19 +142,22 @@ def write_mp4(path: Path, audio_tracks: list[np.ndarray], video: bool = True, au
             for packet in video_stream.encode():
                 container.mux(packet)
         for stream, track in zip(audio_streams, audio_tracks, strict=True):
-            pcm = (np.clip(track, -1, 1) * 32767).astype(np.int16)
-            frame_size = 1024
-            for start in range(0, len(pcm), frame_size):
-                chunk = pcm[start : start + frame_size]
-                frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
-                frame.sample_rate = RATE
-                frame.pts = start
-                frame.time_base = Fraction(1, RATE)
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-            for packet in stream.encode():
-                container.mux(packet)
+            _encode_audio(container, stream, track, frame_size=1024)
     return path
+
+
+def _encode_audio(container: object, stream: object, samples: np.ndarray, frame_size: int) -> None:
+    """`samples` (float, RATE) encoded into `stream` of `container`, `frame_size` samples a frame."""
+    pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+    for start in range(0, len(pcm), frame_size):
+        frame = av.AudioFrame.from_ndarray(pcm[start : start + frame_size].reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = start
+        frame.time_base = Fraction(1, RATE)
+        for packet in stream.encode(frame):  # type: ignore[attr-defined]
+            container.mux(packet)  # type: ignore[attr-defined]
+    for packet in stream.encode():  # type: ignore[attr-defined]
+        container.mux(packet)  # type: ignore[attr-defined]
 
 
 class _BytesReader:
@@ -208,17 +211,5 @@ def write_webm(path: Path, samples: np.ndarray, declared_duration: bool = True) 
     with av.open(str(path), "w", format="webm", options=options) as container:
         stream = container.add_stream("libopus", rate=RATE)
         stream.layout = "mono"
-        pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
-        frame_size = RATE // 50  # Opus frames of 20 ms
-        for start in range(0, len(pcm), frame_size):
-            frame = av.AudioFrame.from_ndarray(
-                pcm[start : start + frame_size].reshape(1, -1), format="s16", layout="mono"
-            )
-            frame.sample_rate = RATE
-            frame.pts = start
-            frame.time_base = Fraction(1, RATE)
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+        _encode_audio(container, stream, samples, frame_size=RATE // 50)  # Opus frames of 20 ms
     return path
