@@ -160,7 +160,8 @@ def transcribe_and_wait(
             filename,
             raw_pcm=raw_pcm,
             max_pcm_seconds=max_pcm_seconds,
-            max_audio_s=settings.AITASKS_SYNC_MAX_AUDIO_S,
+            # Language identification samples a few windows of any length: quick whatever it lasts.
+            max_audio_s=None if options.detect_only else settings.AITASKS_SYNC_MAX_AUDIO_S,
             options=TaskJSON.dump_options(options),
             **fields,
         )

@@ -204,7 +204,9 @@ def test_keyless_asr_requests_are_counted_per_client_address(service: Callable[.
         thread.join()
 
 
-def test_a_file_longer_than_the_sync_apis_take_is_refused_up_front_and_no_wait_outlasts_the_cap(service: Callable[..., Service]) -> None:
+def test_a_file_longer_than_the_sync_apis_take_is_refused_up_front_and_no_wait_outlasts_the_cap(
+    service: Callable[..., Service],
+) -> None:
     web = service(
         AITASKS_SYNC_WAIT_BASE_S="2",
         AITASKS_SYNC_WAIT_FACTOR="3",
@@ -222,3 +224,5 @@ def test_a_file_longer_than_the_sync_apis_take_is_refused_up_front_and_no_wait_o
     _post_audio(web, "/v1/audio/transcriptions", web.keys["alice"], tone_wav(2), results, timeout=15)
     response, took = results[2]  # accepted; its wait, 2 + 3 × 2 s = 8 s, is cut to 4 s (no worker runs)
     assert response.status_code == 504 and 3.5 < took < 7.5, took
+    _post_audio(web, "/detect-language", web.keys["alice"], tone_wav(3), results, timeout=15)
+    assert results[3][0].status_code == 504  # language identification takes any length: queued, waited for
