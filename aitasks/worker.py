@@ -19,7 +19,7 @@ import logging
 import shutil
 import time
 
-from . import hosted_videos, jobs, queue, retention, uploaded_media
+from . import hosted_videos, jobs, queue, retention
 from .engines.base import EngineError
 from .models import Task, TaskName, Video
 from .moderation.pipeline import run_moderation
@@ -64,7 +64,6 @@ def process_task(task_id: str) -> str:
         return _run(task)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-        uploaded_media.delete(task)  # only once the task has ended: a retry still needs it
 
 
 def _run(task: Task) -> str:
