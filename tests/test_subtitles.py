@@ -461,3 +461,28 @@ def test_rule_breaks_uses_the_limits_of_the_cues_language() -> None:
     fourteen = "今日はとても良い天気ですね。"
     assert rule_breaks([Cue(0, 3000, (fourteen,), "jpn")], 0)["too_long_lines"]
     assert not rule_breaks([Cue(0, 3000, (fourteen,), "chi")], 0)["too_long_lines"]
+
+
+# --- phrases ---------------------------------------------------------------------------------
+
+
+def test_a_long_sentence_is_cut_between_phrases_not_after_an_article_or_preposition() -> None:
+    # 21 words at an even pace with no comma or pause: the balanced cut would fall after "zum".
+    text = (
+        "Für die besten Aussichten auf Hongkong sollten Sie die Insel verlassen und zum "
+        "gegenüberliegenden Ufer von Kowloon fahren, wo man gut isst"
+    )
+    cues = build_cues(evenly(text.split(), "ger", every_ms=450, length_ms=400))
+    assert len(cues) > 1
+    for cue in cues[:-1]:
+        last = cue.text.split()[-1].lower()
+        assert last not in {"und", "zum", "die", "auf", "von", "den"}, [c.text for c in cues]
+    english = build_cues(evenly(("we walked along the river " * 6).split(), every_ms=420, length_ms=380))
+    assert all(cue.text.split()[-1] not in {"the", "along"} for cue in english[:-1]), [c.text for c in english]
+
+
+def test_a_line_does_not_end_with_a_word_that_needs_the_next() -> None:
+    first, second = wrap_lines("She asked the way to the old river and then walked off to the", rules_for("eng"))
+    assert not first.endswith((" the", " to", " and"))
+    first, second = wrap_lines("Er griff auch alles an was ins Wasser kam und zum Ufer schwamm", rules_for("ger"))
+    assert first.split()[-1] not in {"ins", "und", "zum"}, (first, second)

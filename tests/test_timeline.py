@@ -35,7 +35,8 @@ def test_without_regions_each_window_is_heard_whole() -> None:
 
 
 class RecordingEngine:
-    """Answers each clip with one word spanning it, and records what it was given."""
+    """Answers each clip with a word in its first and in its last half second, and records what
+    it was given."""
 
     name = "recording"
 
@@ -47,8 +48,9 @@ class RecordingEngine:
     ) -> object:
         self.calls.append((len(samples), clips))
         for start, end in clips:
-            word = Word(int(start * 1000), int(end * 1000), " word")
-            yield Segment(word.start_ms, word.end_ms, word.text, (word,))
+            first = Word(int(start * 1000), int(start * 1000) + 500, " first")
+            last = Word(int(end * 1000) - 500, int(end * 1000), " last")
+            yield Segment(first.start_ms, last.end_ms, first.text + last.text, (first, last))
 
 
 def test_words_of_the_joined_audio_land_at_their_time_in_the_file() -> None:
@@ -57,4 +59,33 @@ def test_words_of_the_joined_audio_land_at_their_time_in_the_file() -> None:
     regions = [span(1.0, 3.0), span(7.0, 9.0), span(20.0, 22.0)]
     words = transcribe(engine, np.zeros(30 * RATE, np.float32), windows, "eng", "eng", regions=regions)
     assert engine.calls == [(int(6.5 * RATE), [(0.0, 4.5), (4.5, 6.5)])]
-    assert [(word.start_ms, word.end_ms) for word in words] == [(1000, 9000), (20000, 22000)]
+    assert [(word.start_ms, word.end_ms) for word in words] == [
+        (1000, 1500),
+        (8500, 9000),
+        (20000, 20500),
+        (21500, 22000),
+    ]
+
+
+def test_a_word_lands_in_the_region_that_holds_most_of_it_never_over_the_pause_between() -> None:
+    # Two windows 7 s apart, heard back to back: the second window's first word, timed by the
+    # model 12 ms before its window (20 ms steps), belongs to the second region, not to the end
+    # of the first one with the whole pause under it.
+    timeline = Timeline.of([span(4.0, 14.0), span(21.0, 24.0)], [span(4.0, 14.0), span(21.0, 24.0)])
+    assert timeline.original_span(9988, 10250) == (21000, 21250)
+    # Within a window: a word from the heard part of the pause (0.5 s of it) into the next region.
+    timeline = Timeline.of([span(1.0, 9.0)], [span(1.0, 3.0), span(7.0, 9.0)])
+    assert timeline.original_span(2200, 2900) == (7000, 7400)
+    # A word mostly in the first region keeps its place and ends where that region's speech ends.
+    assert timeline.original_span(1500, 2600) == (2500, 3000)
+    # Within one region the times map as they are.
+    assert timeline.original_span(3000, 3400) == (7500, 7900)
+
+
+def test_a_word_that_opens_a_sentence_and_reaches_into_the_pause_is_spoken_after_it() -> None:
+    # "...feathers. The hospital": the model stretched "The" back before the 2 s pause (heard as
+    # 0.5 s) after "feathers."; it is the first word after the pause.
+    timeline = Timeline.of([span(40.0, 50.0)], [span(40.0, 44.5), span(46.5, 50.0)])
+    assert timeline.original_span(3700, 4700, after_a_stop=True) == (46500, 46700)
+    # The same times, mid-sentence: the word keeps its place before the pause.
+    assert timeline.original_span(3700, 4700) == (43700, 44500)

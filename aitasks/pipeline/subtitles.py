@@ -8,8 +8,9 @@ Cues are rebuilt from word timestamps by broadcast rules, all in this module:
   to 0.5 s before its first word, or takes up to 0.25 s from a neighbour that can spare it
   (CueRules' sync bounds: a cue is never shown long before or after its words);
 - cues are cut where it costs least (`_cue_cost`): at a sentence end first, then at a pause,
-  then after a comma, never inside a word, each with the time to be read; a long pause or a
-  change of language always ends a cue;
+  then after a comma or before a new clause, never inside a word, and not after a word that
+  needs the next one (an article, a preposition: phrases.py), each with the time to be read; a
+  long pause or a change of language always ends a cue; lines break by the same preferences;
 - consecutive cues are at least 2 frames (80 ms) apart.
 
 Times are integer milliseconds; the cues' text formats (WebVTT, SRT) are in aitasks/cues.py.
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from .. import languages
 from ..cues import Cue
 from ..languages import UNSPACED_LANGUAGES
+from . import phrases
 from .transcribe import TimedWord
 
 
@@ -43,6 +45,7 @@ class CueRules:
     lead_in_ms: int = 500
     lag_ms: int = 250
     cut_ms: int = 250
+    language: str = ""  # ISO-639-2/B: whose phrase rules apply (phrases.py)
 
     @property
     def max_chars(self) -> int:
@@ -59,7 +62,9 @@ CLAUSE_ENDS = tuple(",;:，、；：—")
 
 
 def rules_for(language: str) -> CueRules:
-    return CueRules(max_line_chars=languages.max_line_chars(language, default=CueRules.max_line_chars))
+    return CueRules(
+        max_line_chars=languages.max_line_chars(language, default=CueRules.max_line_chars), language=language
+    )
 
 
 # --- building cues -------------------------------------------------------------------------
@@ -137,8 +142,11 @@ def _fits(words: list[TimedWord], rules: CueRules) -> bool:
 
 
 def _break_score(words: list[TimedWord], index: int, rules: CueRules) -> float:
-    """How good a place it is to end a cue after words[index] (higher is better, at most 3.5)."""
+    """How good a place it is to end a cue after words[index] (higher is better, at most 3.5):
+    a sentence end, a pause, a comma; never after a word that needs the next one ("und zum",
+    "of the": phrases.py) unless a pause says otherwise, and better before a new clause."""
     text = words[index].text.strip()
+    following = words[index + 1].text if index + 1 < len(words) else ""
     pause = words[index + 1].start_ms - words[index].end_ms if index + 1 < len(words) else 10_000
     score = 0.0
     if _ends_sentence(words[index]):
@@ -147,6 +155,10 @@ def _break_score(words: list[TimedWord], index: int, rules: CueRules) -> float:
         score = 2.0
     elif text.endswith(CLAUSE_ENDS):
         score = 1.0
+    elif phrases.binds_forward(text, rules.language):
+        score = -BINDING_BREAK_COST
+    elif following and phrases.opens_clause(following, rules.language):
+        score = CLAUSE_START_BONUS
     return score + min(pause, 2000) / 4000  # among equals, the longer pause wins
 
 
@@ -155,6 +167,8 @@ def _ends_sentence(word: TimedWord) -> bool:
 
 
 BEST_BREAK = 3.5  # _break_score's highest
+BINDING_BREAK_COST = 1.5  # ending a cue on "the" or "zum": worse than any other break but inside a word
+CLAUSE_START_BONUS = 0.5  # a break before "and", "dass", "which": the next best thing to a comma
 CUE_COST = 1.0  # each cue costs this much: fewer, fuller cues are easier to follow
 LOOSE_START_COST = 1.0  # a cue ends with the start of a new sentence
 RULE_COST = 10.0  # a cue that cannot be read in its time, or flashes by, costs more than any break
@@ -220,6 +234,9 @@ def _lead_in(pause_ms: int, rules: CueRules) -> int:
     return max(0, min(rules.lead_in_ms, (pause_ms - rules.min_gap_ms) // 2))
 
 
+BINDING_LINE_COST = 12  # characters of imbalance worth keeping "the" with its noun
+
+
 def wrap_lines(text: str, rules: CueRules, breaks: Sequence[int] | None = None) -> tuple[str, ...]:
     """One line if it fits, else the most balanced break into two (never inside a word).
 
@@ -241,6 +258,10 @@ def wrap_lines(text: str, rules: CueRules, breaks: Sequence[int] | None = None) 
         cost = overflow * 100 + abs(len(first) - len(second))
         if first.endswith(SENTENCE_ENDS + CLAUSE_ENDS):
             cost -= 8
+        elif phrases.binds_forward(first.rsplit(maxsplit=1)[-1] if " " in first else first, rules.language):
+            cost += BINDING_LINE_COST
+        elif second and phrases.opens_clause(second.split(maxsplit=1)[0], rules.language):
+            cost -= 4
         if best is None or cost < best[0]:
             best = (cost, position)
     if best is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -15,6 +15,8 @@ from .speech import Span
 
 # Of each pause between speech regions in a window, the model hears this much.
 KEEP_PAUSE_S = 0.5
+# Punctuation after which a speaker pauses: the next word starts after the pause.
+PHRASE_ENDS = tuple(".!?…。！？,;:，、；：")
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,8 @@ def transcribe(
             text = word.text
             if index == 0 and spaced and not text[:1].isspace():
                 text = " " + text  # a segment starts a new word, even where the model left out the space
-            start_ms = timeline.original_ms(word.start_ms)
-            end_ms = max(start_ms, timeline.original_ms(word.end_ms, end=True))
+            after_a_stop = index == 0 or segment.words[index - 1].text.rstrip().endswith(PHRASE_ENDS)
+            start_ms, end_ms = timeline.original_span(word.start_ms, word.end_ms, after_a_stop)
             words.append(TimedWord(start_ms, end_ms, text, text_language))
         if on_progress:
             on_progress(min(1.0, segment.end_ms / total_ms))
@@ -80,15 +82,18 @@ def transcribe(
 @dataclass(frozen=True)
 class Timeline:
     """Speech pieces of the file laid end to end: (joined start, original start, length) in
-    samples, and the windows as ranges of pieces."""
+    samples, and the windows as ranges of pieces. Each piece is a speech region followed by the
+    part of the pause after it that the model hears (`speech` holds each piece's region length)."""
 
     pieces: list[tuple[int, int, int]]
     windows: list[tuple[int, int]]  # first piece, piece after the last
     starts: list[int]  # each piece's joined start, for bisection
+    speech: list[int] = field(default_factory=list)  # each piece's speech length (its region), in samples
 
     @classmethod
     def of(cls, windows: list[Span], regions: list[Span] | None) -> Timeline:
         pieces: list[tuple[int, int, int]] = []
+        speech: list[int] = []
         ranges: list[tuple[int, int]] = []
         position = 0
         for window in windows:
@@ -101,9 +106,10 @@ class Timeline:
                 if index + 1 < len(inside):
                     end = min(inside[index + 1].start, region.end + int(KEEP_PAUSE_S * SAMPLE_RATE))
                 pieces.append((position, region.start, end - region.start))
+                speech.append(region.end - region.start)
                 position += end - region.start
             ranges.append((first, len(pieces)))
-        return cls(pieces, ranges, [joined for joined, _start, _length in pieces])
+        return cls(pieces, ranges, [joined for joined, _start, _length in pieces], speech)
 
     def audio(self, samples: np.ndarray) -> np.ndarray:
         return np.concatenate([samples[start : start + length] for _joined, start, length in self.pieces])
@@ -116,6 +122,48 @@ class Timeline:
             end = self.pieces[after - 1][0] + self.pieces[after - 1][2]
             clips.append((start / SAMPLE_RATE, end / SAMPLE_RATE))
         return clips
+
+    def original_span(self, start_ms: int, end_ms: int, after_a_stop: bool = False) -> tuple[int, int]:
+        """A word's start and end in the joined audio as times in the file, both within one
+        piece's speech (pieces are separated by pauses the VAD heard, which no word spans).
+
+        The model's word times are only roughly aligned (20 ms steps; a window's first word
+        often starts a little before its window; a word after a pause is often stretched back
+        over it): a word at the start of a window, placed by its start alone, fell in the piece
+        before and stayed on screen over the whole pause. A word that reaches into a later piece
+        belongs to the piece holding most of its speech, or, `after_a_stop` (the word before it
+        ended a sentence or clause, or it starts a segment), to the last piece it reaches: the
+        speaker paused before it. A word that starts in the heard part of a pause, or that opens a
+        sentence or clause and reaches into it, is spoken after it."""
+        first_sample, last_sample = (ms * SAMPLE_RATE // 1000 for ms in (start_ms, max(start_ms, end_ms)))
+        first = max(0, bisect.bisect_right(self.starts, first_sample) - 1)
+        last = max(first, bisect.bisect_right(self.starts, max(first_sample, last_sample - 1)) - 1)
+        joined, _start, length = self.pieces[first]
+        speech_end = joined + (self.speech[first] if self.speech else length)
+        # Only a piece followed by another in its window has a heard pause after its speech.
+        before_a_pause = first + 1 < len(self.pieces) and speech_end < joined + length
+        if before_a_pause and (first_sample >= speech_end or (after_a_stop and last_sample > speech_end)):
+            # It starts in the heard pause, or opens a sentence or clause and reaches into it:
+            # the word is spoken after the pause.
+            first = last = max(last, first + 1)
+        if after_a_stop:
+            home = last
+        else:
+            home = max(range(first, last + 1), key=lambda index: self._speech_overlap(index, first_sample, last_sample))
+        joined, start, _length = self.pieces[home]
+        speech = self.speech[home] if self.speech else _length
+        begin = start + min(max(0, first_sample - joined), speech)
+        finish = start + min(max(0, last_sample - joined), speech)
+        return begin * 1000 // SAMPLE_RATE, max(begin, finish) * 1000 // SAMPLE_RATE
+
+    def _speech_overlap(self, index: int, first_sample: int, last_sample: int) -> tuple[int, int, int]:
+        """How much of [first_sample, last_sample] lies in piece `index`'s speech (then in the
+        piece at all, to settle a word that lies in pauses only); the earlier piece wins a tie."""
+        joined, _start, length = self.pieces[index]
+        speech = self.speech[index] if self.speech else length
+        in_speech = max(0, min(last_sample, joined + speech) - max(first_sample, joined))
+        in_piece = max(0, min(last_sample, joined + length) - max(first_sample, joined))
+        return in_speech, in_piece, -index
 
     def original_ms(self, joined_ms: int, end: bool = False) -> int:
         """A time in the joined audio as a time in the file (an end stays in its piece)."""
