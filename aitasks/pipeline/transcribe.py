@@ -144,9 +144,12 @@ class Timeline:
         before_a_pause = first + 1 < len(self.pieces) and speech_end < joined + length
         if before_a_pause and (first_sample >= speech_end or (after_a_stop and last_sample > speech_end)):
             # It starts in the heard pause, or opens a sentence or clause and reaches into it:
-            # the word is spoken after the pause.
-            first = last = max(last, first + 1)
-        if after_a_stop:
+            # the word is spoken after the pause, for as long as it lasts past the speech before.
+            home = max(last, first + 1)
+            heard_after = last_sample - max(first_sample, speech_end)
+            first_sample = self.pieces[home][0]
+            last_sample = first_sample + heard_after
+        elif after_a_stop:
             home = last
         else:
             home = max(range(first, last + 1), key=lambda index: self._speech_overlap(index, first_sample, last_sample))
