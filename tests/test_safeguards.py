@@ -29,6 +29,9 @@ from aitasks.engines.safeguards import (
     sounds_unlike_speech,
     unheard,
 )
+from tests import media
+from tests.test_repetitions import SEVEN_FOR_SIX, SIX_ALONE, SPOKEN, Recorded
+from tests.test_repetitions import UH_LOOP as UH_LOOP_WORDS
 
 # (text, avg_logprob, no_speech_prob) of one window each, as recorded.
 UH_LOOP = (" uh" * 40, -0.21, 0.83)
@@ -326,3 +329,63 @@ def test_windows_come_out_in_the_order_they_went_in() -> None:
         batched={clips[0]: [decoded(" One.", 1.0, 2.0)], clips[2]: [decoded(" Three.", 11.0, 12.0)]}
     )
     assert [segment.text for segment in safeguarded(decoder, clips)] == [" One.", " Three."]
+
+
+# --- repetitions: spoken ones stay, loops go -------------------------------------------------
+
+SOUND = media.tone(31.0)  # sound under every word: what tells the repetitions apart is their timing
+
+
+def recorded_segment(recorded: Recorded, avg_logprob: float = -0.4, no_speech_prob: float = 0.1) -> DecodedSegment:
+    words = tuple(DecodedWord(start, end, text, probability) for text, start, end, probability in recorded)
+    text = "".join(word.text for word in words)
+    return DecodedSegment(words[0].start, words[-1].end, text, avg_logprob, no_speech_prob, 0.0, words)
+
+
+def test_a_spoken_repetition_is_kept_as_the_batch_decoded_it() -> None:
+    clip = (0.0, 6.5)
+    decoder = RecordedDecoder(batched={clip: [recorded_segment(SPOKEN, -0.39, 0.09)]})
+    segments = list(decode_with_safeguards(decoder, SOUND, [clip], {"language": "en"}))
+    assert decoder.decoded_alone == []
+    assert text_of(segments) == " I said. Words, words, words, words. That is all."
+
+
+def test_a_repetition_the_fallback_decodes_again_is_not_collapsed_afterwards() -> None:
+    # Seven "word"s for six (one squeezed in): a loop, decoded again; the six Whisper's sequential
+    # decoder wrote are speech, and stay.
+    clip = (0.0, 5.5)
+    decoder = RecordedDecoder(
+        batched={clip: [recorded_segment(SEVEN_FOR_SIX, -0.63, 0.36)]},
+        alone={clip: [recorded_segment(SIX_ALONE, -0.45, 0.36)]},
+    )
+    segments = list(decode_with_safeguards(decoder, SOUND, [clip], {"language": "en"}))
+    assert decoder.decoded_alone == [clip]
+    assert text_of(segments) == " Words, words, words, words, words, words."
+
+
+def test_the_same_repetition_over_silence_is_collapsed() -> None:
+    clip = (0.0, 6.5)
+    decoder = RecordedDecoder(batched={clip: [recorded_segment(SPOKEN)]}, alone={clip: [recorded_segment(SPOKEN)]})
+    assert text_of(safeguarded(decoder, [clip])) == " I said. Words, That is all."
+    assert decoder.decoded_alone == [clip]
+
+
+def test_a_loop_of_squeezed_words_is_collapsed_even_over_sound() -> None:
+    clip = (0.0, 29.1)
+    decoder = RecordedDecoder(
+        batched={clip: [recorded_segment(UH_LOOP_WORDS)]}, alone={clip: [recorded_segment(UH_LOOP_WORDS)]}
+    )
+    segments = list(decode_with_safeguards(decoder, SOUND, [clip], {"language": "en"}))
+    assert text_of(segments) == " uh"
+
+
+def test_a_symbol_whisper_writes_as_its_own_word_is_kept() -> None:
+    # Recorded: "There is a 12% chance of rain tomorrow." came out "There is a 12 chance ...".
+    clip = (0.0, 4.0)
+    recorded = [
+        (" There", 0.0, 0.7, 0.75), (" is", 0.7, 0.82, 0.98), (" a", 0.82, 0.94, 0.97), (" 12", 0.94, 1.34, 0.92),
+        ("%", 1.34, 1.84, 0.93), (" chance", 1.84, 2.3, 0.98), (" of", 2.3, 2.5, 0.88), (" rain", 2.5, 2.72, 0.74),
+        (" tomorrow.", 2.72, 3.16, 0.97),
+    ]  # fmt: skip
+    decoder = RecordedDecoder(batched={clip: [recorded_segment(recorded, -0.13, 0.08)]})
+    assert text_of(safeguarded(decoder, [clip])) == " There is a 12% chance of rain tomorrow."

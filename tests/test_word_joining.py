@@ -7,9 +7,13 @@ stripped words with spaces gave "3 .5" and "well -known" (and "all -in -half" in
 
 from __future__ import annotations
 
-from aitasks.cues import full_text
+import pytest
+
+from aitasks.cues import full_text, parse_vtt, render_srt, render_vtt
+from aitasks.engines.repetitions import collapse_repeats
 from aitasks.pipeline.subtitles import build_cues, join_words
 from aitasks.pipeline.transcribe import TimedWord
+from tests.test_repetitions import subtitled
 
 # (text, start s, end s) as recorded, English transcription.
 RECORDED_EN = [
@@ -81,3 +85,103 @@ def test_chinese_is_joined_as_written_and_breaks_only_between_words() -> None:
         assert len(line) <= 16 and position in word_ends
         position += len(line)
     assert position == max(word_ends)
+
+
+# --- symbols and numbers ---------------------------------------------------------------------
+
+# Whisper's words for these sentences, recorded from faster-whisper's own word splitting
+# (Tokenizer.split_to_word_tokens, then merge_punctuations) on the Whisper base tokenizer's ids of
+# the text: "%", "$" and "@" are words of their own, "€" and "°" stay on their number, and French,
+# German and Spanish write " %", " €" and " ?" as words with a space before them.
+SYMBOLS = {
+    "eng": [
+        [" There", " is", " a", " 12", "%", " chance", " of", " rain", " tomorrow."],
+        [" It", " costs", " €50,", " $20", " or", " £10", " at", " 25°C."],
+        [" We", " sold", " 1", ",000", ".5", " tons,", " about", " 3", ".5", " each,", " 24", "/7."],
+        [" I", " write", " C++", " and", " C", "#,", " mail", " me", " at", " anna", ".smith", "@example", ".com",
+         " &", " co", " <b", ">."],
+    ],
+    "fre": [
+        [" Il", " y", " a", " 12", " %", " de", " chances", " de", " pluie,", " à", " 25", " °C,", " pour", " 3", ",5",
+         " €."],
+        [" Vraiment", " ?", " Il", " a", " dit", " :", " «", " oui", " »", " !"],
+    ],
+    "ger": [
+        [" Es", " gibt", " eine", " Regenwahrscheinlichkeit", " von", " 12", " %,", " es", " kostet", " 3", ",5", " €",
+         " oder", " 1", ".000", ",5", " €."],
+    ],
+    "spa": [[" Hay", " un", " 12", " %", " de", " probabilidad,", " cuesta", " 3", ",5", " €", " y", " ¿vienes", " 24",
+             "/7?"]],
+    "jpn": [["明", "日", "は", "12", "%", "の", "確", "率", "で", "雨", "が", "降", "ります。"]],
+    "chi": [["明", "天", "有", "12", "%", "的", "概", "率", "下", "雨，", "价", "格", "是", "3.", "5", "元。"]],
+}  # fmt: skip
+WHOLE = {
+    "eng": ["12%", "€50", "$20", "£10", "25°C", "1,000.5", "3.5", "24/7", "C++", "C#", "anna.smith@example.com", "&"],
+    "fre": ["12 %", "25 °C", "3,5 €", "Vraiment ?", "dit :", "« oui »", "oui » !"],
+    "ger": ["12 %", "3,5 €", "1.000,5 €"],
+    "spa": ["12 %", "3,5 €", "¿vienes", "24/7?"],
+    "jpn": ["12%"],
+    "chi": ["12%", "3.5"],
+}
+
+
+def spread(texts: list[str], language: str, every_ms: int = 300) -> list[TimedWord]:
+    return [
+        TimedWord(index * every_ms, index * every_ms + every_ms - 50, text, language)
+        for index, text in enumerate(texts)
+    ]
+
+
+@pytest.mark.parametrize("language", list(SYMBOLS))
+def test_symbols_and_numbers_come_out_whole_in_the_text_and_the_cues(language: str) -> None:
+    for texts in SYMBOLS[language]:
+        words = spread(texts, language)
+        assert collapse_repeats(texts, str) == texts  # the engine's last resort keeps every word
+        assert join_words(words) == "".join(texts).strip()
+        assert full_text(build_cues(words)).replace(" ", "") == "".join(texts).replace(" ", "")
+    text = " ".join(join_words(spread(texts, language)) for texts in SYMBOLS[language])
+    for whole in WHOLE[language]:
+        assert whole in text, whole
+
+
+FILLER = {
+    "fre": " On annonce pour demain matin un risque de pluie sur tout le nord du pays".split(" ")[1:],
+    "ger": " Morgen früh gibt es im ganzen Norden des Landes wieder viel Regen und Wind".split(" ")[1:],
+    "spa": " Mañana por la mañana habrá lluvia en todo el norte del país y mucho viento".split(" ")[1:],
+    "jpn": ["明日", "の", "朝", "は", "北", "の", "地方", "で", "雨", "が", "降る", "でしょう"],
+    "chi": ["明天", "早上", "北方", "地区", "会", "有", "大", "雨", "和", "大", "风"],
+}
+UNBROKEN = {  # words that no line may break between, as Whisper splits them
+    "fre": [[" 12", " %"], [" 3", ",5", " €"], [" Vraiment", " ?"], [" dit", " :"], [" «", " oui", " »"]],
+    "ger": [[" 12", " %,"], [" 3", ",5", " €"], [" 1", ".000", ",5", " €."]],
+    "spa": [[" 12", " %"], [" 3", ",5", " €"], [" 24", "/7?"]],
+    "jpn": [["12", "%"], ["3.", "5"]],
+    "chi": [["12", "%"], ["3.", "5"]],
+}
+
+
+@pytest.mark.parametrize("language", list(UNBROKEN))
+def test_a_line_never_breaks_inside_a_number_or_before_its_symbol(language: str) -> None:
+    # Each group at every place in a sentence of two lines: the best balanced break falls on it
+    # somewhere, and must move.
+    filler = [word if language in ("jpn", "chi") else " " + word for word in FILLER[language]]
+    for group in UNBROKEN[language]:
+        whole = "".join(group).strip()
+        for place in range(len(filler) + 1):
+            words = spread(filler[:place] + group + filler[place:], language, every_ms=150)
+            lines = [line for cue in build_cues(words) for line in cue.lines]
+            assert any(whole in line for line in lines), (whole, lines)
+
+
+def test_the_webvtt_escapes_ampersands_and_angle_brackets_and_reads_them_back() -> None:
+    words = spread(SYMBOLS["eng"][3], "eng")
+    vtt = render_vtt(build_cues(words))
+    assert "&amp; co &lt;b&gt;." in vtt and "C++" in vtt and "anna.smith@example.com" in vtt
+    assert full_text(parse_vtt(vtt)) == join_words(words)
+    assert "& co <b>." in render_srt(build_cues(words))
+
+
+def test_a_twelve_percent_chance_keeps_its_percent_sign() -> None:
+    # Recorded: " 12" "%" from the model; the cue once read "There is a 12 chance of rain tomorrow."
+    text, vtt = subtitled("There is a 12% chance of rain tomorrow.", speed=150)
+    assert "12%" in text and "12%" in vtt, text

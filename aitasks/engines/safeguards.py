@@ -7,8 +7,10 @@ probably not speech is dropped. This module holds those checks, on plain values,
 can run them on recorded model outputs:
 
 - `judge`: keep a window, drop it as non-speech, or decode it again;
-- `repeated_runs` / `collapse_repeats`: a phrase of 1-3 words said 4+ times in a row, and the
-  last resort when even the fallback loops (one copy is kept);
+- loops (aitasks/engines/repetitions.py): a phrase of 1-3 words written 4+ times in a row
+  faster than anyone speaks, or over audio that does not carry it, is decoded again, and cut
+  to one copy as the last resort when even the fallback loops; a repetition that was spoken
+  stays;
 - `is_phantom`: the phrases Whisper writes on silence, music and noise ("Thanks for watching",
   subtitle credits), in many languages; dropped only when the audio under them does not sound
   like speech (`sounds_unlike_speech`).
@@ -24,13 +26,15 @@ import enum
 import logging
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import numpy as np
 
-from .base import Segment, Word
+from .base import SAMPLE_RATE, Segment, Word
+from .repetitions import Heard, collapse_repeats, has_loop, loud_spans, runs_in
+from .repetitions import repeated_runs as repeated_runs  # where callers (bench/) have always found it
 
 logger = logging.getLogger(__name__)
 
@@ -38,9 +42,6 @@ logger = logging.getLogger(__name__)
 COMPRESSION_RATIO_THRESHOLD = 2.4
 LOG_PROB_THRESHOLD = -1.0
 NO_SPEECH_THRESHOLD = 0.6
-# A loop: a phrase of up to MAX_PHRASE_WORDS words repeated MIN_REPEATS times or more in a row.
-MAX_PHRASE_WORDS = 3
-MIN_REPEATS = 4
 # Below this mean word probability, or above this no-speech probability, Whisper is not
 # hearing words: a phantom phrase there is dropped.
 PHANTOM_WORD_PROBABILITY = 0.6
@@ -59,8 +60,6 @@ GUESSED_WORD_PROBABILITY = 0.4
 SAMPLED_NO_SPEECH = 0.5
 SAMPLED_LOG_PROB = -0.5
 
-T = TypeVar("T")
-
 
 class Verdict(enum.Enum):
     KEEP = "keep"
@@ -72,60 +71,6 @@ def compression_ratio(text: str) -> float:
     """How well the text compresses (zlib), as Whisper measures it: loops compress very well."""
     data = text.encode("utf-8")
     return len(data) / len(zlib.compress(data)) if data else 0.0
-
-
-def normalized_tokens(words: Sequence[str]) -> list[str]:
-    """Words compared for repetition: lower case, punctuation and spaces removed."""
-    tokens = []
-    for word in words:
-        kept = "".join(char for char in unicodedata.normalize("NFKC", word).lower() if char.isalnum())
-        if kept:
-            tokens.append(kept)
-    return tokens
-
-
-def repeated_runs(
-    tokens: Sequence[str], max_phrase: int = MAX_PHRASE_WORDS, min_repeats: int = MIN_REPEATS
-) -> list[tuple[int, int, int]]:
-    """Runs of a phrase repeated `min_repeats`+ times in a row: (start, phrase length, repeats).
-
-    The shortest phrase wins ("or, or, or" is one word repeated, not "or or" twice); runs do
-    not overlap.
-    """
-    runs: list[tuple[int, int, int]] = []
-    index = 0
-    while index < len(tokens):
-        found = None
-        for size in range(1, max_phrase + 1):
-            phrase = tokens[index : index + size]
-            if len(phrase) < size:
-                break
-            repeats = 1
-            while tokens[index + repeats * size : index + (repeats + 1) * size] == phrase:
-                repeats += 1
-            if repeats >= min_repeats:
-                found = (index, size, repeats)
-                break
-        if found:
-            runs.append(found)
-            index += found[1] * found[2]
-        else:
-            index += 1
-    return runs
-
-
-def has_loop(words: Sequence[str]) -> bool:
-    return bool(repeated_runs(normalized_tokens(words)))
-
-
-def collapse_repeats(items: Sequence[T], text: Callable[[T], str]) -> list[T]:
-    """`items` (words) with every repeated run cut to one copy of its phrase."""
-    kept_items = [item for item in items if normalized_tokens([text(item)])]
-    tokens = normalized_tokens([text(item) for item in kept_items])
-    dropped: set[int] = set()
-    for start, size, repeats in repeated_runs(tokens):
-        dropped.update(range(start + size, start + size * repeats))
-    return [item for index, item in enumerate(kept_items) if index not in dropped]
 
 
 def unheard(clip: tuple[float, float], words: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -141,15 +86,18 @@ def unheard(clip: tuple[float, float], words: Sequence[tuple[float, float]]) -> 
     return gaps
 
 
-def judge(text: str, words: Sequence[str], avg_logprob: float, no_speech_prob: float) -> Verdict:
-    """What to do with one decoded window, by Whisper's own signals."""
+def judge(
+    text: str, words: Sequence[str], avg_logprob: float, no_speech_prob: float, heard: Sequence[Heard] | None = None
+) -> Verdict:
+    """What to do with one decoded window, by Whisper's own signals; a repeated phrase is a loop
+    unless `heard` (how each of `words` was heard) shows it spoken."""
     if no_speech_prob > NO_SPEECH_THRESHOLD and avg_logprob < LOG_PROB_THRESHOLD:
         return Verdict.NOT_SPEECH
     if not text.strip():
         return Verdict.KEEP
     if compression_ratio(text) > COMPRESSION_RATIO_THRESHOLD or avg_logprob < LOG_PROB_THRESHOLD:
         return Verdict.DECODE_AGAIN
-    if has_loop(words):
+    if has_loop(words, heard):
         return Verdict.DECODE_AGAIN
     return Verdict.KEEP
 
@@ -342,8 +290,10 @@ def _heard(
         for gap, gap_decoded in zip(gaps, decoder.decode_batch(samples, gaps, options), strict=True):
             segments.extend(_checked(decoder, samples, gap, gap_decoded, options))
         segments.sort(key=lambda segment: segment.start_ms)
-    # The last resort, over the whole window: a run that survived the fallback is cut to one copy.
-    kept = {id(word) for word in collapse_repeats([w for s in segments for w in s.words], _word_text)}
+    # The last resort, over the whole window: a loop that survived the fallback is cut to one copy.
+    words = [word for segment in segments for word in segment.words]
+    heard = _heard_as(samples, clip, [(w.text, w.start_ms / 1000, w.end_ms / 1000, w.probability) for w in words])
+    kept = {id(word) for word in collapse_repeats(words, _word_text, heard)}
     for segment in segments:
         words = tuple(word for word in segment.words if id(word) in kept)
         if words:
@@ -358,11 +308,12 @@ def _checked(
     options: Mapping[str, Any],
 ) -> Iterator[Segment]:
     """One window's segments, decoded again when they loop or are improbable; phantoms out."""
-    words = [word.text for segment in decoded for word in segment.words]
+    decoded_words = [(w.text, w.start, w.end, w.probability) for segment in decoded for w in segment.words]
     text = "".join(segment.text for segment in decoded)
     avg_logprob = min((segment.avg_logprob for segment in decoded), default=0.0)
     no_speech_prob = max((segment.no_speech_prob for segment in decoded), default=0.0)
-    verdict = judge(text, words, avg_logprob, no_speech_prob)
+    words = [word_text for word_text, _start, _end, _probability in decoded_words]
+    verdict = judge(text, words, avg_logprob, no_speech_prob, _heard_as(samples, clip, decoded_words))
     if verdict is Verdict.NOT_SPEECH:
         logger.info("window %.1f-%.1f s taken for non-speech: %s", clip[0], clip[1], text[:80])
         return
@@ -405,6 +356,21 @@ def _checked(
             continue
         words_out = tuple(Word(_ms(w.start), _ms(w.end), w.text, w.probability) for w in kept)
         yield Segment(words_out[0].start_ms, words_out[-1].end_ms, "".join(w.text for w in words_out), words_out)
+
+
+def _heard_as(
+    samples: np.ndarray, clip: tuple[float, float], words: Sequence[tuple[str, float, float, float]]
+) -> list[Heard] | None:
+    """How each of `words` (text, start s, end s, probability) was heard in `clip`, for telling
+    a spoken repetition from a loop; None where no phrase repeats (the audio is measured only
+    where it matters)."""
+    if not runs_in([word_text for word_text, _start, _end, _probability in words]):
+        return None
+    loud = loud_spans(samples, SAMPLE_RATE, clip, [(start, end) for _text, start, end, _probability in words])
+    return [
+        Heard(start, end, probability, is_loud)
+        for (_text, start, end, probability), is_loud in zip(words, loud, strict=True)
+    ]
 
 
 def _word_text(word: Word) -> str:

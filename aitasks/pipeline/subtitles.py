@@ -18,6 +18,7 @@ Times are integer milliseconds; the cues' text formats (WebVTT, SRT) are in aita
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -76,13 +77,36 @@ def join_words(words: list[TimedWord]) -> str:
     return "".join(word.text for word in words).strip()
 
 
+# Symbols that open what follows them: written alone, they belong to the next word.
+OPENING_SYMBOLS = tuple("«„“‘¿¡([{「『（【\"'")
+
+
 def continues(words: list[TimedWord], index: int) -> bool:
-    """True when words[index + 1] is the rest of words[index]'s word ("-in" after "all"):
-    no cue and no line may break between them."""
-    if index + 1 >= len(words) or words[index].language in UNSPACED_LANGUAGES:
+    """True when words[index + 1] is the rest of words[index]'s word ("-in" after "all", ".5"
+    after "3"), or a symbol that goes with it (French and German write "12 %", "3,5 €", "Quoi ?"
+    and "« oui »" with spaces): no cue and no line may break between them."""
+    if index + 1 >= len(words):
         return False
-    following = words[index + 1].text
-    return bool(following) and not following[0].isspace()
+    text, following = words[index].text, words[index + 1].text
+    if not following:
+        return False
+    if _symbols_only(following) and not following.lstrip().startswith(OPENING_SYMBOLS):
+        return True
+    if _symbols_only(text) and text.strip().endswith(OPENING_SYMBOLS):
+        return True
+    if words[index].language in UNSPACED_LANGUAGES:
+        # Words are written without spaces: only what is not written in wide characters ("12%",
+        # "3.5", "C++") runs on from one word to the next.
+        return bool(text) and not _is_wide(text[-1]) and not _is_wide(following[0]) and not following[0].isspace()
+    return not following[0].isspace()
+
+
+def _symbols_only(text: str) -> bool:
+    return bool(text.strip()) and not any(char.isalnum() for char in text)
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
 
 
 def build_cues(words: list[TimedWord]) -> list[Cue]:
