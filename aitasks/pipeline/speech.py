@@ -41,6 +41,34 @@ class Span:
         return self.end / SAMPLE_RATE
 
 
+# Silero's speech probabilities drop with the level: speech recorded 20 dB quieter than usual
+# (a distant microphone, a quiet export) was not found at all, though Whisper, which normalises
+# every window, transcribes it. A recording whose loud frames sit below QUIET_DB is raised to
+# about TYPICAL_DB for the VAD (by at most MAX_GAIN_DB, so that near-silence stays silence).
+QUIET_DB = -28.0
+TYPICAL_DB = -18.0
+MAX_GAIN_DB = 30.0
+
+
+def loudness_db(samples: np.ndarray) -> float:
+    """The level of the loud parts (95th percentile of 10 ms frames' RMS), in dBFS."""
+    frame = SAMPLE_RATE // 100
+    usable = len(samples) // frame * frame
+    if not usable:
+        return -120.0
+    rms = np.sqrt(np.mean(np.square(samples[:usable].reshape(-1, frame), dtype=np.float64), axis=1))
+    return float(20 * np.log10(np.percentile(rms, 95) + 1e-10))
+
+
+def level_for_vad(samples: np.ndarray) -> np.ndarray:
+    """`samples` as the VAD hears them: a quiet recording raised (see QUIET_DB), others as they are."""
+    level = loudness_db(samples)
+    if level >= QUIET_DB:
+        return samples
+    gain_db = min(TYPICAL_DB - level, MAX_GAIN_DB)
+    return np.clip(samples * np.float32(10 ** (gain_db / 20)), -1.0, 1.0)
+
+
 def find_speech(samples: np.ndarray) -> list[Span]:
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
@@ -51,7 +79,7 @@ def find_speech(samples: np.ndarray) -> list[Span]:
         max_speech_duration_s=WINDOW_LIMIT_S - 1,
         speech_pad_ms=200,
     )
-    return [Span(chunk["start"], chunk["end"]) for chunk in get_speech_timestamps(samples, options)]
+    return [Span(chunk["start"], chunk["end"]) for chunk in get_speech_timestamps(level_for_vad(samples), options)]
 
 
 def group_into_windows(
