@@ -213,6 +213,22 @@ def test_code_switching_identifies_only_stretches_long_enough_to_trust() -> None
     assert [code for _span, code in plan.regions] == ["eng", "eng", "ger", "ger", "eng"]
 
 
+class TelephoneEngine:
+    """The whole window sounds German (0.86: not sure enough for one language); the one stretch
+    long enough to hear alone is half-heard as English."""
+
+    def detect_languages(self, samples: np.ndarray, clips: list) -> list[dict[str, float]]:
+        return [{"ger": 0.86, "eng": 0.09} if end - start > 2.5 else {"eng": 0.35, "ger": 0.19} for start, end in clips]
+
+
+def test_when_no_stretch_alone_is_sure_the_samples_decide() -> None:
+    regions = [span(2.0, 3.0), span(6.0, 7.8)]
+    plan = language.plan(TelephoneEngine(), np.zeros(10 * RATE, dtype=np.float32), regions)
+    assert [code for _span, code in plan.regions] == ["ger", "ger"]
+    assert plan.spoken() == ["ger"]
+    assert plan.report()[0]["language"] == "ger" and plan.report()[0]["confidence"] > 0.8
+
+
 def test_language_id_samples_the_windows_transcription_decodes_where_they_hold_the_speech() -> None:
     # A steady talk: its windows hold the speech that packed samples would (pauses of 0.2 s).
     regions = [span(index * 5, index * 5 + 4.8) for index in range(24)]

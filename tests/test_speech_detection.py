@@ -42,3 +42,18 @@ def test_near_silence_is_not_raised_into_speech() -> None:
     assert speech.find_speech(hiss) == []
     assert speech.find_speech(media.silence(5.0)) == []
     assert speech.find_speech(media.applause(8.0) * np.float32(0.03)) == []
+
+
+def telephone(samples: np.ndarray) -> np.ndarray:
+    """`samples` through a telephone line's band, 300-3400 Hz."""
+    spectrum = np.fft.rfft(samples)
+    frequencies = np.fft.rfftfreq(len(samples), 1 / RATE)
+    spectrum[(frequencies < 300) | (frequencies > 3400)] = 0
+    return np.fft.irfft(spectrum, len(samples)).astype(np.float32)
+
+
+def test_telephone_band_speech_is_searched_with_the_narrow_band_threshold(sentence: np.ndarray) -> None:
+    assert not speech.is_narrow_band(sentence)
+    assert speech.is_narrow_band(telephone(sentence))
+    assert not speech.is_narrow_band(media.silence(3.0))
+    assert spoken_seconds(telephone(sentence)) == pytest.approx(spoken_seconds(sentence), abs=0.5)
