@@ -11,9 +11,10 @@ Ours (Outcome.words) and plain's (`transcribe(audio, word_timestamps=True)`) wor
 the reference words by an edit-distance alignment of normalised tokens; the error of a matched
 word is |its start - the reference start|.
 
-Cue checks (ours): a cue whose first speech (energy, threshold from the file's own speech level)
-comes more than the lead-in the cue rules allow (CueRules.lead_in_ms) after it appears is shown
-over a pause; a cue that starts after its first word's reference start (English) is late (the
+Cue checks (ours): a cue whose first speech (energy, threshold from the speech level of its
+utterance in a concatenation, else of the 20 s around it: speakers within one file differ by up
+to 40 dB) comes more than the lead-in the cue rules allow (CueRules.lead_in_ms) after it appears
+is shown over a pause; a cue that starts after its first word's reference start (English) is late (the
 rules allow CueRules.lag_ms when the cue before needs the time); in a concatenation, a cue that
 starts in the gap between two utterances more than the lead-in before the next one's speech.
 """
@@ -43,6 +44,7 @@ TARGET_MEDIAN_MS = 80
 TARGET_P90_MS = 250
 TARGET_RATIO = 0.8
 WORST_SHOWN = 2
+LOCAL_S = 20  # seconds of audio around a cue that set its speech threshold
 
 
 @dataclass
@@ -102,9 +104,10 @@ def time_file(
     ref_tokens: list[str] = []
     ref_starts: list[int] = []
     ref_scored: list[bool] = []
-    onsets = []  # each utterance's speech onset
-    for start, end, _text in parts:
-        onset = speech_onset(levels, speech_threshold(levels[start // 10 : end // 10]), start, end)
+    onsets = []  # each utterance's speech onset, on its own threshold
+    thresholds = [speech_threshold(levels[start // 10 : end // 10]) for start, end, _text in parts]
+    for (start, end, _text), threshold in zip(parts, thresholds, strict=True):
+        onset = speech_onset(levels, threshold, start, end)
         onsets.append(onset if onset is not None else start)
     for (start, end, text), onset in zip(parts, onsets, strict=True):
         tokens = normalize(text, language)
@@ -129,13 +132,17 @@ def time_file(
     result.references = sum(ref_scored)
 
     # Cues shown over a pause, late cues, cues in the gap between utterances.
-    threshold = speech_threshold(levels)
     first_token_of_word = {}
     for index, word_index in enumerate(ours[2]):
         first_token_of_word.setdefault(word_index, index)
     result.cues = len(cues)
     for cue, first in zip(cues, cue_first_words(cues, spoken), strict=True):
         rules = subtitles.rules_for(cue.language)
+        if utterances:  # the threshold of the utterance the cue starts in (or before)
+            part = next((i for i, (_s, end, _t) in enumerate(parts) if cue.start_ms < end), len(parts) - 1)
+            threshold = thresholds[part]
+        else:
+            threshold = local_threshold(levels, cue.start_ms)
         onset = speech_onset(levels, threshold, cue.start_ms, cue.end_ms)
         lead = None if onset is None else onset - cue.start_ms
         if lead is None or lead > rules.lead_in_ms:
@@ -152,6 +159,14 @@ def time_file(
                     result.in_gap.append((cue.start_ms, next_onset - cue.start_ms, cue.text))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def local_threshold(levels: np.ndarray, at_ms: int) -> float:
+    """The speech threshold of the LOCAL_S around `at_ms`: speakers' levels differ by up to 40 dB
+    within one file (FLEURS en's utterances), so a file-wide threshold hears no quiet speaker."""
+    half = LOCAL_S * 100 // 2  # frames
+    frame = at_ms // 10
+    return speech_threshold(levels[max(0, frame - half) : frame + half])
 
 
 def ms(value: float | None) -> str:
