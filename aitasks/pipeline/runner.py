@@ -9,7 +9,7 @@ from pathlib import Path
 from ..cues import Cue
 from ..engines import get_engine
 from ..results import LanguageShare, TranscriptionResult, WordTiming
-from . import audio, fetch, language, script, speech, subtitles, transcribe, translate
+from . import audio, fetch, language, script, speech, subtitles, transcribe, translate, word_times
 
 # Progress (percent) at which each stage starts; transcription takes the lion's share.
 STAGE_START = {"download": 1, "audio": 20, "speech": 30, "language": 35, "transcription": 40, "subtitles": 95}
@@ -133,6 +133,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
             prompt=job.prompt,
             temperature=job.temperature,
         )
+        heard = word_times.settle(heard, samples)
         if plan.text_translator is not None:
             report(STAGE_START["transcription"] + int(share * (base + own_s) / total_s), "translation")
             heard = translate.translate_words(heard, plan.text_translator)
