@@ -243,21 +243,17 @@ class Plain:
 def cue_sync(cues: list, words: list) -> dict[str, int]:
     """The most, over the cues, that a cue appears before its first word starts ("lead"), after
     it ("lag"), and ends before its last word ends ("cut"), in ms; each cue's words found by
-    counting its characters (the cues hold every word, in order)."""
+    counting its characters (alignment.cue_first_words: the cues hold every word, in order)."""
     spoken = [word for word in words if word.text.strip()]
     worst = {"lead": 0, "lag": 0, "cut": 0}
-    index = 0
-    for cue in cues:
-        wanted, first = len("".join(cue.text.split())), index
-        count = 0
-        while index < len(spoken) and count < wanted:
-            count += len("".join(spoken[index].text.split()))
-            index += 1
-        if index == first:
+    firsts = alignment.cue_first_words(cues, spoken)
+    for index, (cue, first) in enumerate(zip(cues, firsts, strict=True)):
+        if first is None:
             break
+        after = next((later for later in firsts[index + 1 :] if later is not None), len(spoken))
         worst["lead"] = max(worst["lead"], spoken[first].start_ms - cue.start_ms)
         worst["lag"] = max(worst["lag"], cue.start_ms - spoken[first].start_ms)
-        worst["cut"] = max(worst["cut"], spoken[index - 1].end_ms - cue.end_ms)
+        worst["cut"] = max(worst["cut"], spoken[after - 1].end_ms - cue.end_ms)
     return worst
 
 
