@@ -486,3 +486,11 @@ def test_a_line_does_not_end_with_a_word_that_needs_the_next() -> None:
     assert not first.endswith((" the", " to", " and"))
     first, second = wrap_lines("Er griff auch alles an was ins Wasser kam und zum Ufer schwamm", rules_for("ger"))
     assert first.split()[-1] not in {"ins", "und", "zum"}, (first, second)
+
+
+def test_a_hesitation_after_a_preposition_does_not_end_the_cue_there() -> None:
+    words = evenly("Ich bin Verhaltenstherapeut in Ausbildung am".split(), "ger", every_ms=700, length_ms=600)
+    later = evenly("Otto-Selz-Institut in Mannheim und sitze hier heute mit meinen Patienten.".split(), "ger", 700, 600)
+    words += [TimedWord(w.start_ms + 5400, w.end_ms + 5400, w.text, w.language) for w in later]  # 1 s pause after "am"
+    cues = build_cues(words)
+    assert all(not cue.text.endswith(" am") for cue in cues), [cue.text for cue in cues]

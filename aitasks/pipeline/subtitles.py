@@ -167,20 +167,20 @@ def _fits(words: list[TimedWord], rules: CueRules) -> bool:
 
 def _break_score(words: list[TimedWord], index: int, rules: CueRules) -> float:
     """How good a place it is to end a cue after words[index] (higher is better, at most 3.5):
-    a sentence end, a pause, a comma; never after a word that needs the next one ("und zum",
-    "of the": phrases.py) unless a pause says otherwise, and better before a new clause."""
+    a sentence end, a pause, a comma; not after a word that needs the next one ("und zum",
+    "of the": phrases.py), even where the speaker paused after it; better before a new clause."""
     text = words[index].text.strip()
     following = words[index + 1].text if index + 1 < len(words) else ""
     pause = words[index + 1].start_ms - words[index].end_ms if index + 1 < len(words) else 10_000
     score = 0.0
     if _ends_sentence(words[index]):
         score = 3.0
+    elif phrases.binds_forward(text, rules.language):
+        score = -BINDING_BREAK_COST  # even before a pause: a speaker's hesitation, not a phrase end
     elif pause >= rules.pause_break_ms:
         score = 2.0
     elif text.endswith(CLAUSE_ENDS):
         score = 1.0
-    elif phrases.binds_forward(text, rules.language):
-        score = -BINDING_BREAK_COST
     elif following and phrases.opens_clause(following, rules.language):
         score = CLAUSE_START_BONUS
     return score + min(pause, 2000) / 4000  # among equals, the longer pause wins
