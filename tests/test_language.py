@@ -264,5 +264,5 @@ def test_a_sampled_window_is_heard_exactly_as_transcription_will_hear_it() -> No
     engine = HearingEngine()
     plan = language.plan(engine, samples, regions)
     assert not plan.per_region and plan.spoken() == ["eng"]
-    transcribed = heard_audio(samples, [window for window, _code in plan.windows()], regions)
+    transcribed = heard_audio(samples, [window for window, _code in plan.windows(len(samples))], regions)
     assert engine.heard and all(any(np.array_equal(clip, window) for window in transcribed) for clip in engine.heard)

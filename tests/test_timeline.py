@@ -89,3 +89,21 @@ def test_a_word_that_opens_a_sentence_and_reaches_into_the_pause_is_spoken_after
     assert timeline.original_span(3700, 4700, after_a_stop=True) == (46500, 46700)
     # The same times, mid-sentence: the word keeps its place before the pause.
     assert timeline.original_span(3700, 4700) == (43700, 44500)
+
+
+def test_a_window_is_heard_with_a_second_of_the_audio_around_it() -> None:
+    from aitasks.pipeline.speech import with_context
+
+    regions = [span(5.0, 8.0), span(9.0, 12.0), span(13.5, 20.0)]
+    windows = [span(5.0, 12.0), span(13.5, 20.0)]
+    widened = with_context(windows, regions, total=21 * RATE)
+    # 1 s before the first; only half the 1.5 s to the next speech between them; the file ends 1 s on.
+    assert widened == [span(4.0, 12.75), span(12.75, 21.0)]
+    assert with_context([span(0.3, 4.0)], [span(0.3, 4.0)], total=int(4.2 * RATE)) == [span(0.0, 4.2)]
+    # Never past 30 s in all.
+    long_window = with_context([span(10.0, 39.5)], [span(10.0, 39.5)], total=60 * RATE)[0]
+    assert long_window.seconds <= 30.0 and long_window.start < span(10.0, 10.0).start
+    # The model hears the context: the first region from the window's start, the last to its end.
+    timeline = Timeline.of(widened, regions)
+    assert timeline.clips()[0] == (0.0, 8.75 - 0.5)  # 1 + 3 + 0.5 (pause heard) + 3 + 0.75
+    assert timeline.original_span(0, 500) == (4000, 4500)

@@ -26,7 +26,7 @@ import numpy as np
 from ..engines.base import SpeechEngine
 from ..results import LanguageShare
 from .audio import SAMPLE_RATE
-from .speech import WINDOW_LIMIT_S, Span, group_into_windows
+from .speech import WINDOW_LIMIT_S, Span, group_into_windows, with_context
 from .transcribe import heard_audio
 
 # Each sample costs a full encoder pass (Whisper pads every clip to 30 s), the same as
@@ -84,8 +84,9 @@ class LanguagePlan:
     ranking: list[tuple[str, float]]  # language code, speech seconds × confidence; largest first
     per_region: bool  # True when each stretch was identified on its own (code-switching)
 
-    def windows(self) -> list[tuple[Span, str]]:
-        """Decoding windows (≤ 30 s), never mixing two languages."""
+    def windows(self, total: int | None = None) -> list[tuple[Span, str]]:
+        """Decoding windows (≤ 30 s), never mixing two languages; with the audio around them
+        (speech.with_context) where the file's length `total`, in samples, is given."""
         windows: list[tuple[Span, str]] = []
         run: list[Span] = []
         for index, (span, code) in enumerate(self.regions):
@@ -93,7 +94,10 @@ class LanguagePlan:
             if index + 1 == len(self.regions) or self.regions[index + 1][1] != code:
                 windows.extend((window, code) for window in group_into_windows(run))
                 run = []
-        return windows
+        if total is None:
+            return windows
+        widened = with_context([window for window, _code in windows], [span for span, _code in self.regions], total)
+        return [(window, code) for window, (_window, code) in zip(widened, windows, strict=True)]
 
     def spoken(self) -> list[str]:
         """Language codes by speech time, largest first."""
@@ -146,7 +150,7 @@ def identify(engine: SpeechEngine, samples: np.ndarray, spans: list[Span]) -> li
     return [Guess(span, scores) for span, scores in zip(spans, detected, strict=True)]
 
 
-def sample(regions: list[Span]) -> list[tuple[Span, list[Span]]]:
+def sample(regions: list[Span], total: int | None = None) -> list[tuple[Span, list[Span]]]:
     """The stretches language ID first looks at: (the stretch, the regions heard in it).
 
     Up to MAX_WINDOWS samples of packed speech spread over the file; each is replaced by the
@@ -154,7 +158,7 @@ def sample(regions: list[Span]) -> list[tuple[Span, list[Span]]]:
     least WINDOW_SPEECH_SHARE of the sample's speech or WINDOW_SPEECH_S of speech (a window's
     pauses are kept short, so it sounds nearly the same).
     """
-    windows = [(window, _inside(window, regions)) for window in group_into_windows(regions)]
+    windows = [(window, _inside(window, regions)) for window in decoding_windows(regions, total)]
     samples = []
     for group in spread(speech_samples(regions)):
         stretch = Span(group[0].start, group[-1].end)
@@ -168,8 +172,8 @@ def sample(regions: list[Span]) -> list[tuple[Span, list[Span]]]:
 
 def identify_samples(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> list[Guess]:
     """A guess per sample (see `sample`), its regions heard together as transcription hears a window."""
-    chosen = sample(regions)
-    windows = set(group_into_windows(regions))
+    chosen = sample(regions, len(samples))
+    windows = set(decoding_windows(regions, len(samples)))
     pieces = [
         heard_audio(samples, [stretch], regions)[0]
         if stretch in windows
@@ -183,6 +187,13 @@ def identify_samples(engine: SpeechEngine, samples: np.ndarray, regions: list[Sp
     for (stretch, inside), scores in zip(chosen, detected, strict=True):
         guesses.append(Guess(stretch, scores, min(_speech_s(inside), stretch.seconds)))
     return guesses
+
+
+def decoding_windows(regions: list[Span], total: int | None = None) -> list[Span]:
+    """The windows transcription decodes for a file in one language (with the audio around
+    them, speech.with_context, where the file's length `total` is known)."""
+    windows = group_into_windows(regions)
+    return windows if total is None else with_context(windows, regions, total)
 
 
 def _inside(window: Span, regions: list[Span]) -> list[Span]:

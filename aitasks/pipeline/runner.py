@@ -107,7 +107,7 @@ def run_pipeline(job: Job, report: ProgressReport) -> Outcome:
             plans[code] = translate.plan(code, job.subtitles_language)
 
     report(STAGE_START["transcription"], "transcription")
-    windows = spoken_plan.windows()
+    windows = spoken_plan.windows(len(samples))
     total_s = sum(window.seconds for window, _code in windows) or 1.0
     share = STAGE_START["subtitles"] - STAGE_START["transcription"]
     words: list[transcribe.TimedWord] = []

@@ -98,6 +98,10 @@ class Timeline:
         position = 0
         for window in windows:
             inside = [r for r in regions or () if r.start >= window.start and r.end <= window.end] or [window]
+            # The window's edges hold the audio around its speech (speech.with_context): the first
+            # region is heard from the window's start, the last one to the window's end.
+            inside[0] = Span(window.start, inside[0].end)
+            inside[-1] = Span(inside[-1].start, window.end)
             first = len(pieces)
             for index, region in enumerate(inside):
                 # Up to KEEP_PAUSE_S of the pause after a region stays: a sentence end still sounds
