@@ -93,7 +93,9 @@ def force_align(samples: np.ndarray, tokens: list[str], offset_ms: int = 0) -> l
     decoder.end_utt()
     frame_ms = 10  # pocketsphinx's default 100 frames a second
     words = []
-    for segment in decoder.seg():
+    # No alignment at all (the audio does not fit the text: whispered speech, "uh" runs): no
+    # reference words for this utterance.
+    for segment in decoder.seg() or ():
         text = re.sub(r"\(\d+\)$", "", segment.word)  # "and(2)": an alternative pronunciation
         if text.startswith(("<", "[")):  # <sil>, <s>, [NOISE]
             continue
