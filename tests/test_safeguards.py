@@ -350,12 +350,27 @@ def test_a_spoken_repetition_is_kept_as_the_batch_decoded_it() -> None:
     assert text_of(segments) == " I said. Words, words, words, words. That is all."
 
 
-def test_a_repetition_the_fallback_decodes_again_is_not_collapsed_afterwards() -> None:
-    # Seven "word"s for six (one squeezed in): a loop, decoded again; the six Whisper's sequential
-    # decoder wrote are speech, and stay.
+def test_a_spoken_repetition_written_once_too_often_loses_only_the_extra_copy() -> None:
+    # Seven "word"s for six, the seventh squeezed into 0.16 s: the six heard stay as the batch
+    # decoded them, without decoding the window again (the sequential decoder often wrote the
+    # phrase once: "Ja, das stimmt." for "ja, ja, ja, ja, das stimmt").
     clip = (0.0, 5.5)
     decoder = RecordedDecoder(
         batched={clip: [recorded_segment(SEVEN_FOR_SIX, -0.63, 0.36)]},
+        alone={clip: [recorded_segment(SIX_ALONE, -0.45, 0.36)]},
+    )
+    segments = list(decode_with_safeguards(decoder, SOUND, [clip], {"language": "en"}))
+    assert decoder.decoded_alone == []
+    assert text_of(segments) == " word" * 6
+
+
+def test_a_repetition_the_fallback_decodes_again_is_not_collapsed_afterwards() -> None:
+    # Ten "word"s squeezed into 0.2 s: a loop, decoded again; the six Whisper's sequential
+    # decoder wrote are speech, and stay.
+    clip = (0.0, 5.5)
+    squeezed = [(" word", 0.02 * index, 0.02 * (index + 1), 0.9) for index in range(10)]
+    decoder = RecordedDecoder(
+        batched={clip: [recorded_segment(squeezed, -0.63, 0.36)]},
         alone={clip: [recorded_segment(SIX_ALONE, -0.45, 0.36)]},
     )
     segments = list(decode_with_safeguards(decoder, SOUND, [clip], {"language": "en"}))

@@ -21,6 +21,12 @@ run is spoken (`is_spoken`) when:
   (0.5). The first of a spoken run is often unsure (0.13-0.4 recorded), the others 0.8-0.99;
   Whisper's words over noise are guesses.
 
+A run that keeps the pace and the probabilities of speech but has a few copies too many (at
+least MOSTLY_HEARD, 75 %, of its copies heard: seven "words" written for six spoken) is not a
+loop either: the window is kept, and only the copies that were not heard are left out, rather
+than decoding the window again (the sequential decoder then often wrote the phrase once:
+"ja, ja, ja, ja, das stimmt" → "Ja, das stimmt.").
+
 Without that evidence (a text alone) a run counts as a loop, as Whisper's own compression
 check would take it.
 """
@@ -44,6 +50,7 @@ MAX_WORD_S = 1.5
 MIN_REPEAT_S = 0.04
 SQUEEZED_SHARE = 1 / 3
 HEARD_SHARE = 0.9
+MOSTLY_HEARD = 0.75  # fewer heard copies than this: a loop; between this and all, the extra copies go
 MIN_PROBABILITY = 0.5
 QUIET_DB = 30.0
 SILENCE_RMS = 1e-3  # -60 dBFS: below it nothing is heard, whatever the window's level
@@ -124,25 +131,36 @@ def runs_in(words: Sequence[str]) -> list[Run]:
 def is_spoken(run: Run, heard: Sequence[Heard]) -> bool:
     """Whether `run` (of words whose evidence is `heard`, by index) is a repetition a speaker
     made rather than a loop of the decoder, by the criterion of the module's docstring."""
+    copies = heard_copies(run, heard)
+    return copies is not None and len(copies) >= HEARD_SHARE * len(run.words) / run.size
+
+
+def heard_copies(run: Run, heard: Sequence[Heard]) -> list[int] | None:
+    """The copies of `run` (by their number in the run) that were heard, where the run is spoken
+    with at most a few copies too many written (at least MOSTLY_HEARD of them heard: the batched
+    decoder wrote seven "words" for six spoken, the seventh squeezed into 0.16 s); None for a
+    loop (the pace or the probabilities are not those of speech, or too few copies were heard)."""
     words = [heard[index] for index in run.words]
     copies = [words[start : start + run.size] for start in range(0, len(words), run.size)]
     lengths = [copy[-1].end - copy[0].start for copy in copies]
     typical = statistics.median(lengths)
     if not MIN_WORD_S <= typical / run.size <= MAX_WORD_S:
-        return False
+        return None
+    if statistics.median(word.probability for word in words) < MIN_PROBABILITY:
+        return None
     shortest = max(MIN_REPEAT_S, SQUEEZED_SHARE * typical)
-    heard_copies = sum(
-        length >= shortest and all(word.loud for word in copy) for copy, length in zip(copies, lengths, strict=True)
-    )
-    if heard_copies < HEARD_SHARE * len(copies):
-        return False
-    return statistics.median(word.probability for word in words) >= MIN_PROBABILITY
+    kept = [
+        number
+        for number, (copy, length) in enumerate(zip(copies, lengths, strict=True))
+        if length >= shortest and all(word.loud for word in copy)
+    ]
+    return kept if len(kept) >= MOSTLY_HEARD * len(copies) else None
 
 
 def loops(words: Sequence[str], heard: Sequence[Heard] | None = None) -> list[Run]:
     """The runs of `words` that are decoding loops: all of them without `heard` (the evidence
-    of each word, in the same order), else those `is_spoken` does not take for speech."""
-    return [run for run in runs_in(words) if heard is None or not is_spoken(run, heard)]
+    of each word, in the same order), else those not spoken (`heard_copies`)."""
+    return [run for run in runs_in(words) if heard is None or heard_copies(run, heard) is None]
 
 
 def has_loop(words: Sequence[str], heard: Sequence[Heard] | None = None) -> bool:
@@ -150,14 +168,22 @@ def has_loop(words: Sequence[str], heard: Sequence[Heard] | None = None) -> bool
 
 
 def collapse_repeats(items: Sequence[T], text: Callable[[T], str], heard: Sequence[Heard] | None = None) -> list[T]:
-    """`items` (words) with every loop cut to one copy of its phrase; a spoken repetition stays.
+    """`items` (words) with every loop cut to one copy of its phrase, and the copies of a spoken
+    repetition that were not heard (written too many) left out; the spoken copies stay.
 
     Words of punctuation or symbols alone ("%", "€", " ?") neither break nor count in a run;
     they are dropped only inside the copies cut.
     """
     dropped: set[int] = set()
-    for run in loops([text(item) for item in items], heard):
-        dropped.update(range(run.words[run.size - 1] + 1, run.words[-1] + 1))
+    for run in runs_in([text(item) for item in items]):
+        kept = None if heard is None else heard_copies(run, heard)
+        if kept is None:
+            dropped.update(range(run.words[run.size - 1] + 1, run.words[-1] + 1))
+            continue
+        for number in range(len(run.words) // run.size):
+            if number not in kept:
+                copy = run.words[number * run.size : (number + 1) * run.size]
+                dropped.update(range(copy[0], copy[-1] + 1))
     return [item for index, item in enumerate(items) if index not in dropped]
 
 
