@@ -289,12 +289,13 @@ def plan(engine: SpeechEngine, samples: np.ndarray, regions: list[Span]) -> Lang
     long_enough = [span for span in regions if span.seconds >= MIN_SECONDS]
     heard = dict(zip(long_enough, identify(engine, samples, long_enough), strict=True))
     guesses = [heard.get(span) or Guess(span, {}) for span in regions]
-    if not any(_is_sure(guess) for guess in guesses):
+    sampled_ranking = rank(sampled)
+    if sampled_ranking and not any(_is_sure(guess) for guess in guesses):
         # No stretch heard alone is sure of its language (short, noisy, a telephone line): the
         # samples, which heard more speech at once, decide. A telephone-band German clip sampled
         # as German at 0.86 was otherwise subtitled in the English one 1.8 s stretch half-heard.
-        code = rank(sampled)[0][0]
-        return LanguagePlan([(span, code) for span in regions], rank(sampled), per_region=False)
+        code = sampled_ranking[0][0]
+        return LanguagePlan([(span, code) for span in regions], sampled_ranking, per_region=False)
     return LanguagePlan(list(zip(regions, assign(guesses), strict=True)), rank(guesses), per_region=True)
 
 
