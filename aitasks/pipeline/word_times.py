@@ -69,9 +69,8 @@ def settle(words: list[TimedWord], samples: np.ndarray) -> list[TimedWord]:
     # Where a run of ONSET_FRAMES loud frames starts.
     runs = np.convolve(loud.astype(int), np.ones(ONSET_FRAMES, dtype=int), mode="valid") == ONSET_FRAMES
     settled: list[TimedWord] = []
-    for index, word in enumerate(words):
+    for word, following in zip(words, _later_starts(words), strict=True):
         latest = word.end_ms - MIN_WORD_MS
-        following = next((later.start_ms for later in words[index + 1 :] if later.start_ms > word.start_ms), None)
         if following is not None:
             latest = min(latest, following)
         if latest <= word.start_ms:
@@ -87,3 +86,15 @@ def settle(words: list[TimedWord], samples: np.ndarray) -> list[TimedWord]:
             start = min(max(start, word.start_ms), latest)
         settled.append(replace(word, start_ms=start) if start != word.start_ms else word)
     return settled
+
+
+def _later_starts(words: list[TimedWord]) -> list[int | None]:
+    """For each word, the first start after its own among the words that follow it (words are
+    in time order; several may share a start)."""
+    later: list[int | None] = [None] * len(words)
+    following: int | None = None
+    for index in range(len(words) - 1, -1, -1):
+        later[index] = following
+        if index and words[index - 1].start_ms < words[index].start_ms:
+            following = words[index].start_ms
+    return later
