@@ -117,8 +117,8 @@ def find_speech(samples: np.ndarray) -> list[Span]:
 # the way to the next speech, never past 30 s in all). Cropped to the VAD's regions (padded by
 # 200 ms), Whisper misheard word onsets that plain faster-whisper, hearing the whole file, got
 # right ("an ill-disposed young man" → "an old supposed young man"); with a second of the audio
-# around each window, the mean WER of the dev set's long files went from 16.9 % to 14.6 %
-# (plain: 15.5 %), the two-speaker therapy recordings from 35-42 % to 27-29 %.
+# around each window, the mean WER of the dev set's long files went from 16.8 % to 14.7 %
+# (plain: 15.5 %; bench/quality.py), the therapy recordings from 35-42 % to 27-31 %.
 CONTEXT_S = 1.0
 
 
